@@ -26,7 +26,8 @@ export function redact(fields: Record<string, unknown>): Record<string, unknown>
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
-  level?: LogLevel;
+  /** A fixed level, or a function read at every call (so SIGHUP/prefs can change it). */
+  level?: LogLevel | (() => LogLevel);
   json?: boolean;
   write?: (line: string) => void;
   /** Extra strings that must never be printed (the raw secret); replaced by [redacted]. */
@@ -35,7 +36,7 @@ export interface LoggerOptions {
 
 /** Creates the root logger. */
 export function createLogger(component: string, opts: LoggerOptions = {}): Logger {
-  const level = opts.level ?? 'info';
+  const levelOf = typeof opts.level === 'function' ? opts.level : (() => (opts.level as LogLevel | undefined) ?? 'info');
   const json = opts.json ?? !process.stderr.isTTY;
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const scrub = (line: string): string => {
@@ -43,7 +44,7 @@ export function createLogger(component: string, opts: LoggerOptions = {}): Logge
     return line;
   };
   const emit = (lvl: LogLevel, comp: string, msg: string, fields?: Record<string, unknown>): void => {
-    if (order[lvl] < order[level]) return;
+    if (order[lvl] < order[levelOf()]) return;
     const f = fields ? redact(fields) : {};
     let line: string;
     if (json) {

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench`: time-to-mesh (N = 2, 10, 20) against the static-WireGuard floor measured in
+ * the same run, and the idle footprint of a node with 10 peers. Prints figures and writes
+ * bench/results/*.json. Never fails because the machine is slow; root and wireguard-go needed.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findRepoRoot } from '../src/cli/lab/cluster';
+import { measureIdleFootprint } from './idle-footprint';
+import { measureStaticFloor } from './reference-floor';
+import { max, median, round } from './stats';
+import { measureTimeToMesh, writeResult, type MeshRun } from './time-to-mesh';
+
+const log = (s: string): void => console.log(s);
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    console.error('bench: needs root (network namespaces, WireGuard)');
+    process.exit(1);
+  }
+  const root = findRepoRoot();
+  mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  const plan: [number, number][] = [[2, Number(process.env.BENCH_RUNS_2 ?? 7)], [10, Number(process.env.BENCH_RUNS_10 ?? 3)], [20, Number(process.env.BENCH_RUNS_20 ?? 3)]];
+  const floors: number[] = [];
+  const runs: MeshRun[] = [];
+  log('time-to-mesh on a LAN (namespaces on one bridge, wireguard-go):');
+  for (const [n, count] of plan) {
+    for (let k = 0; k < count; k++) {
+      if (n === 2) floors.push(await measureStaticFloor());
+      runs.push(await measureTimeToMesh(n, log));
+    }
+  }
+  const floor = median(floors);
+  const summary = plan.map(([n]) => {
+    const rs = runs.filter((r) => r.nodes === n);
+    const pings = rs.map((r) => r.pingsMs);
+    const hs = rs.map((r) => r.handshakesMs);
+    return {
+      nodes: n, runs: rs.length,
+      pings_median_ms: round(median(pings), 0), pings_max_ms: round(max(pings), 0),
+      handshakes_median_ms: round(median(hs), 0), handshakes_max_ms: round(max(hs), 0),
+      ratio_to_static_floor: round(median(pings) / floor, 2),
+    };
+  });
+  log(`static WireGuard floor (2 devices, no discovery): median ${floor.toFixed(0)} ms over ${floors.length} runs`);
+  for (const s of summary) {
+    log(`N=${s.nodes}: pings median ${s.pings_median_ms} ms (max ${s.pings_max_ms}), handshakes median ${s.handshakes_median_ms} ms (max ${s.handshakes_max_ms}), ${s.ratio_to_static_floor}× the static floor`);
+  }
+  const footprint = await measureIdleFootprint(11, Number(process.env.BENCH_IDLE_S ?? 60), log);
+  const file = writeResult(root, 'time-to-mesh', {
+    date: new Date().toISOString(), machine: { cpus: cpuCount(), node: process.version },
+    static_floor_ms: { median: round(floor, 0), runs: floors.map((f) => round(f, 0)) },
+    summary, runs: runs.map((r) => ({ ...r, joinMs: round(r.joinMs, 0), handshakesMs: round(r.handshakesMs, 0), pingsMs: round(r.pingsMs, 0) })),
+    idle_footprint: footprint,
+  });
+  log(`wrote ${file}`);
+}
+
+function cpuCount(): number {
+  return readFileSync('/proc/cpuinfo', 'utf8').split('\n').filter((l) => l.startsWith('processor')).length;
+}
+
+main().catch((err: Error) => {
+  console.error(`bench: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Activation } from './activation';
+
+describe('Activation', () => {
+  it('only the smaller key activates on evidence', () => {
+    const a = new Activation({ ownKey: 'A' });
+    a.configured('B', 0);
+    expect(a.evidence('B')).toBe(true);
+    expect(a.isActive('B', 1)).toBe(true);
+    const b = new Activation({ ownKey: 'B' });
+    b.configured('A', 0);
+    expect(b.evidence('A')).toBe(false);
+    expect(b.isActive('A', 1)).toBe(false);
+  });
+  it('falls back after the timeout and on a handshake', () => {
+    const b = new Activation({ ownKey: 'B', fallbackMs: 1000 });
+    b.configured('A', 0);
+    expect(b.nextFallbackIn(200)).toBe(800);
+    expect(b.isActive('A', 999)).toBe(false);
+    expect(b.isActive('A', 1000)).toBe(true);
+    const c = new Activation({ ownKey: 'B' });
+    c.configured('A', 0);
+    c.handshake('A');
+    expect(c.isActive('A', 0)).toBe(true);
+    c.forget('A');
+    expect(c.isActive('A', 0)).toBe(false);
+  });
+});

@@ -1,0 +1,75 @@
+/**
+ * When to let WireGuard initiate a handshake with a newly configured peer.
+ *
+ * Why: when two nodes add each other within milliseconds and both initiate, each drops the
+ * other's response and the pair waits for WireGuard's 5 s retry (measured on Go wgmesh, see
+ * TESTING.md). So a new peer is first configured *passive* (no persistent keepalive, nothing
+ * sent) and becomes *active* (keepalive 25 s, which makes WireGuard initiate at once) when:
+ *  - a handshake has happened (nothing left to race), or
+ *  - the peer showed that it has configured us (we only send HELLO/REPLY after configuring the
+ *    recipient) and our key sorts first — exactly one side of a pair initiates, or
+ *  - `fallbackMs` passed (peers that never send evidence, such as Go nodes on a LAN).
+ * Pure: the caller passes the time.
+ */
+
+/** Options of {@link Activation}. */
+export interface ActivationOptions {
+  ownKey: string;
+  fallbackMs?: number;
+}
+
+/** Tracks which peers may initiate. */
+export class Activation {
+  private readonly configuredAt = new Map<string, number>();
+  private readonly active = new Set<string>();
+  private readonly fallbackMs: number;
+
+  constructor(private readonly opts: ActivationOptions) {
+    this.fallbackMs = opts.fallbackMs ?? 1500;
+  }
+
+  /** Notes that `key` is (now) configured on the device. */
+  configured(key: string, nowMs: number): void {
+    if (!this.configuredAt.has(key)) this.configuredAt.set(key, nowMs);
+  }
+
+  /** The peer has configured us (it sent a HELLO or REPLY). Returns true if this activated it. */
+  evidence(key: string): boolean {
+    if (this.active.has(key) || this.opts.ownKey >= key) return false;
+    this.active.add(key);
+    return true;
+  }
+
+  /** A handshake with `key` completed. */
+  handshake(key: string): void {
+    this.active.add(key);
+  }
+
+  /** Whether `key` may initiate now (falls back to active after `fallbackMs`). */
+  isActive(key: string, nowMs: number): boolean {
+    if (this.active.has(key)) return true;
+    const at = this.configuredAt.get(key);
+    if (at !== undefined && nowMs - at >= this.fallbackMs) {
+      this.active.add(key);
+      return true;
+    }
+    return false;
+  }
+
+  /** Milliseconds until the next passive peer falls back to active, or undefined. */
+  nextFallbackIn(nowMs: number): number | undefined {
+    let next: number | undefined;
+    for (const [k, at] of this.configuredAt) {
+      if (this.active.has(k)) continue;
+      const due = Math.max(0, at + this.fallbackMs - nowMs);
+      next = next === undefined ? due : Math.min(next, due);
+    }
+    return next;
+  }
+
+  /** Forgets a removed peer. */
+  forget(key: string): void {
+    this.configuredAt.delete(key);
+    this.active.delete(key);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The wgmesh message logic of a node: what to send and what to store when HELLO, REPLY,
+ * GOODBYE and LAN announcements arrive (spec 3.2–3.4, 3.10). Sockets are injected (`send`,
+ * `exchangeWith`); this class only decides.
+ *
+ * Ordering rule that makes the mesh form in one round trip: before we send a HELLO or REPLY to
+ * a peer, that peer is configured on our device. The recipient can therefore treat any HELLO or
+ * REPLY as proof that we accept its handshake (see activation.ts).
+ */
+import type { MeshSubnet } from '../../shared/mesh/address';
+import type { MeshKeys } from '../../shared/mesh/derive';
+import type { Clock } from '../clock';
+import { sourceKey, type Source } from '../discovery/exchange';
+import { sealEnvelope } from '../mesh/envelope';
+import { adoptObservedEndpoint, isWildcardHost, knownPeerEndpoint, lanEndpoint, parseEndpoint, resolvePeerEndpoint } from '../mesh/endpoint';
+import {
+  buildKnownPeers, decodeAnnouncement, decodeGoodbye, encodeAnnouncement, encodeGoodbye, goodbyeFresh,
+  MAX_EXCHANGE_DATAGRAM, type KnownPeer, type PeerAnnouncement,
+} from '../mesh/messages';
+import type { Logger } from '../log';
+import type { Identity } from '../state/identity';
+import type { Activation } from './activation';
+import { announcementToPeerInput } from './peer-input';
+import type { PeerReconciler } from './peer-reconciler';
+import type { DiscoveryMethod, PeerStore } from './peer-store';
+
+/** How long we wait before contacting the same control address again (spec 3.5 dedupe). */
+const CONTACT_DEDUPE_MS = 60_000;
+
+/** Options of {@link MeshProtocol}. */
+export interface MeshProtocolOptions {
+  keys: MeshKeys;
+  identity: Identity;
+  subnet: MeshSubnet;
+  hostname: string;
+  listenPort: number;
+  clock: Clock;
+  logger: Logger;
+  store: PeerStore;
+  activation: Activation;
+  reconciler: PeerReconciler;
+  send: (datagram: Uint8Array, to: Source) => void;
+  exchangeWith: (to: Source, hello: Uint8Array) => Promise<Record<string, unknown> | null>;
+}
+
+/** Message handling of one node. */
+export class MeshProtocol {
+  /** Our WireGuard endpoint as advertised (spec 4.1 step 4; observed-address adoption, 3.4). */
+  advertisedEndpoint: string;
+  private readonly contacted = new Map<string, number>();
+
+  constructor(private readonly o: MeshProtocolOptions) {
+    this.advertisedEndpoint = `0.0.0.0:${o.listenPort}`;
+  }
+
+  /** Sealed LAN ANNOUNCE (no known_peers, spec 3.2). */
+  sealAnnounce(): Uint8Array {
+    return sealEnvelope(this.o.keys.gossipKey, 'ANNOUNCE', encodeAnnouncement(this.self()));
+  }
+
+  /** A validated LAN announcement from `sourceIp` (spec 3.2 receive). */
+  onLanAnnouncement(a: PeerAnnouncement, sourceIp: string): void {
+    const isNew = !this.o.store.get(a.wgPubkey);
+    this.storeAnnouncement(a, 'lan', lanEndpoint(a.wgEndpoint, sourceIp));
+    if (isNew) void this.contact({ ip: sourceIp, port: this.o.keys.gossipPort });
+  }
+
+  /** Any opened datagram from the control socket. */
+  onControlMessage(type: string, payload: Record<string, unknown>, src: Source): void {
+    switch (type) {
+      case 'HELLO': void this.onHello(payload, src); break;
+      case 'REPLY': this.onReply(payload, src); break;
+      case 'GOODBYE': this.onGoodbye(payload); break;
+      // ANNOUNCE on G is in-mesh gossip (off, as in Go by default); RENDEZVOUS_* is for
+      // introducers, and non-introducers ignore offers (spec 7.4 item 13).
+      default: break;
+    }
+  }
+
+  /** HELLO to every cached peer, so a restarted node is back without waiting for discovery. */
+  helloCachedPeers(): void {
+    for (const p of this.o.store.all()) {
+      const to = this.controlEndpointOf(p.publicKey);
+      if (to) void this.contact(to);
+    }
+  }
+
+  /** GOODBYE to every known peer's control endpoint (spec 3.10), twice against loss. */
+  async sayGoodbye(): Promise<void> {
+    const g = encodeGoodbye({ timestamp: this.nowSec(), wgPubkey: this.o.identity.publicKey });
+    const datagram = sealEnvelope(this.o.keys.gossipKey, 'GOODBYE', g);
+    const targets = new Map<string, Source>();
+    for (const p of this.o.store.all()) {
+      const to = this.controlEndpointOf(p.publicKey);
+      if (to) targets.set(sourceKey(to), to);
+    }
+    for (let i = 0; i < 2; i++) for (const to of targets.values()) this.o.send(datagram, to);
+    if (targets.size) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  private async onHello(payload: Record<string, unknown>, src: Source): Promise<void> {
+    const a = this.decode(payload);
+    if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
+    this.o.activation.evidence(a.wgPubkey);
+    await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
+    const reply = { ...this.self(), knownPeers: this.knownPeers(), observedEndpoint: sourceKey(src) };
+    this.o.send(sealEnvelope(this.o.keys.gossipKey, 'REPLY', encodeAnnouncement(reply)), src);
+  }
+
+  private onReply(payload: Record<string, unknown>, src: Source): void {
+    const a = this.decode(payload);
+    if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    if (a.observedEndpoint) {
+      const next = adoptObservedEndpoint(this.advertisedEndpoint, a.observedEndpoint);
+      if (next !== this.advertisedEndpoint) {
+        this.o.logger.info('advertising the address a peer observed', { endpoint: next });
+        this.advertisedEndpoint = next;
+      }
+    }
+    this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
+    this.o.store.setControlEndpoint(a.wgPubkey, sourceKey(src));
+    if (this.o.activation.evidence(a.wgPubkey)) void this.o.reconciler.reconcileNow();
+  }
+
+  private onGoodbye(payload: Record<string, unknown>): void {
+    let g;
+    try { g = decodeGoodbye(payload); } catch { return; }
+    if (!g.wgPubkey || g.wgPubkey === this.o.identity.publicKey || !goodbyeFresh(g.timestamp, this.nowSec())) return;
+    if (this.o.store.remove(g.wgPubkey)) this.o.logger.info('peer said goodbye', { peer: g.wgPubkey.slice(0, 8) });
+  }
+
+  private decode(payload: Record<string, unknown>): PeerAnnouncement | undefined {
+    try {
+      return decodeAnnouncement(payload);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a directly heard announcement and its transitive peers (spec 3.4 steps 2–3). */
+  private storeAnnouncement(a: PeerAnnouncement, method: DiscoveryMethod, endpoint: string): void {
+    const input = announcementToPeerInput(a, endpoint, this.o.subnet, this.o.keys);
+    if (!input) return;
+    const isNew = !this.o.store.get(input.publicKey);
+    this.o.store.update(input, method);
+    if (isNew) this.o.logger.info('discovered peer', { peer: input.publicKey.slice(0, 8), via: method, endpoint });
+    for (const k of a.knownPeers ?? []) this.storeKnownPeer(k);
+  }
+
+  private storeKnownPeer(k: KnownPeer): void {
+    if (k.wgPubkey === this.o.identity.publicKey) return;
+    const input = announcementToPeerInput(k, knownPeerEndpoint(k.wgEndpoint), this.o.subnet, this.o.keys);
+    if (!input) return;
+    const isNew = !this.o.store.get(input.publicKey);
+    this.o.store.update(input, 'dht-transitive');
+    const to = isNew ? this.controlEndpointOf(input.publicKey) : undefined;
+    if (to) void this.contact(to);
+  }
+
+  /** Configures the peer first (ordering rule), then runs a HELLO exchange, deduplicated. */
+  private async contact(to: Source): Promise<void> {
+    const key = sourceKey(to);
+    const now = this.o.clock.now();
+    if (now - (this.contacted.get(key) ?? -Infinity) < CONTACT_DEDUPE_MS) return;
+    this.contacted.set(key, now);
+    if (this.contacted.size > 4096) this.contacted.delete(this.contacted.keys().next().value!);
+    await this.o.reconciler.reconcileNow();
+    const hello = { ...this.self(), knownPeers: this.knownPeers() };
+    await this.o.exchangeWith(to, sealEnvelope(this.o.keys.gossipKey, 'HELLO', encodeAnnouncement(hello)));
+  }
+
+  private controlEndpointOf(publicKey: string): Source | undefined {
+    const p = this.o.store.get(publicKey);
+    const text = p?.controlEndpoint ?? p?.endpoint;
+    const ep = text ? parseEndpoint(text) : null;
+    if (!ep || isWildcardHost(ep.host)) return undefined;
+    return { ip: ep.host, port: p?.controlEndpoint ? ep.port : this.o.keys.gossipPort };
+  }
+
+  private knownPeers(): KnownPeer[] {
+    const list: KnownPeer[] = this.o.store.active()
+      .filter((p) => p.publicKey !== this.o.identity.publicKey && p.publicKey !== '')
+      .map((p) => ({
+        wgPubkey: p.publicKey, hostname: p.hostname, meshIp: p.meshIp, meshIpv6: p.meshIpv6,
+        wgEndpoint: p.endpoint, introducer: p.introducer, natType: p.natType,
+      }));
+    return buildKnownPeers(list, { base: this.self(), type: 'REPLY', maxBytes: MAX_EXCHANGE_DATAGRAM - 128 }); // room for observed_endpoint
+  }
+
+  private self(): PeerAnnouncement {
+    const id = this.o.identity;
+    return {
+      wgPubkey: id.publicKey, hostname: this.o.hostname, meshIp: id.meshIPv4, meshIpv6: id.meshIPv6,
+      wgEndpoint: this.advertisedEndpoint, introducer: false, routableNetworks: [], timestamp: this.nowSec(),
+      knownPeers: [], observedEndpoint: '', natType: '',
+    };
+  }
+
+  private nowSec(): number {
+    return Math.floor(this.o.clock.now() / 1000);
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Turns a received announcement into what the peer store keeps, dropping each field we must
+ * not trust individually instead of the whole peer (spec 7.4 item 3: Go sends unvalidated
+ * data on the exchange path). Mesh addresses outside this mesh's subnet or /64 are dropped: a
+ * member advertising `mesh_ip: 1.1.1.1` would otherwise pull that address into the tunnel.
+ */
+import ipaddr from 'ipaddr.js';
+import { meshIPInSubnet, type MeshSubnet } from '../../shared/mesh/address';
+import type { MeshKeys } from '../../shared/mesh/derive';
+import { isValidKey } from '../engine/wireguard/keys';
+import type { PeerAnnouncement } from '../mesh/messages';
+import type { PeerInput } from './peer-store';
+
+const NAT_TYPES = new Set(['cone', 'symmetric', 'unknown']);
+const PRINTABLE = /^[\x20-\x7e]{1,253}$/;
+
+/** Builds a store input, or undefined when the key itself is unusable. */
+export function announcementToPeerInput(a: Pick<PeerAnnouncement, 'wgPubkey' | 'hostname' | 'meshIp' | 'meshIpv6' | 'introducer' | 'natType'> & { routableNetworks?: readonly string[] },
+  endpoint: string, subnet: MeshSubnet, keys: MeshKeys): PeerInput | undefined {
+  if (!isValidKey(a.wgPubkey)) return undefined;
+  return {
+    publicKey: a.wgPubkey,
+    hostname: a.hostname && PRINTABLE.test(a.hostname) ? a.hostname : undefined,
+    meshIp: a.meshIp && meshIPInSubnet(a.meshIp, subnet) ? a.meshIp : undefined,
+    meshIpv6: a.meshIpv6 && inMeshPrefix(a.meshIpv6, keys.meshPrefixV6) ? canonicalV6(a.meshIpv6) : undefined,
+    endpoint: endpoint || undefined,
+    introducer: a.introducer === true,
+    routableNetworks: (a.routableNetworks ?? []).filter(isCidr),
+    natType: a.natType && NAT_TYPES.has(a.natType) ? a.natType : undefined,
+  };
+}
+
+function inMeshPrefix(ip: string, prefix: Uint8Array): boolean {
+  try {
+    const bytes = ipaddr.IPv6.parse(ip).toByteArray();
+    return prefix.every((b, i) => bytes[i] === b);
+  } catch {
+    return false;
+  }
+}
+
+function canonicalV6(ip: string): string {
+  return ipaddr.IPv6.parse(ip).toRFC5952String();
+}
+
+function isCidr(s: string): boolean {
+  try {
+    ipaddr.parseCIDR(s);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Desired WireGuard peers from the peer store, diffed against what the device reports, applied
+ * as the minimum change (spec 4.5, but event-driven and through UAPI instead of `wg set` per
+ * peer). Unchanged peers are never re-applied, so WireGuard's endpoint roaming is not fought.
+ *
+ * Lifecycle: `reconcileNow()` coalesces callers: a call made while a run is queued joins it, a
+ * call made during a run queues exactly one more. Runs never overlap. `stop()` cancels timers.
+ */
+import { meshIPInSubnet, type MeshSubnet } from '../../shared/mesh/address';
+import type { MeshKeys } from '../../shared/mesh/derive';
+import type { Clock } from '../clock';
+import type { WireGuardDevice } from '../engine/wireguard/device';
+import { planPeers, validateDesiredPeer, type DesiredPeer } from '../engine/wireguard/reconcile';
+import type { DeviceState } from '../engine/wireguard/uapi';
+import type { Logger } from '../log';
+import type { Identity } from '../state/identity';
+import type { Activation } from './activation';
+import type { PeerRecord, PeerStore } from './peer-store';
+
+/** WireGuard persistent keepalive for every active peer (spec 4.4). */
+export const KEEPALIVE_S = 25;
+
+/** Options of {@link PeerReconciler}. */
+export interface PeerReconcilerOptions {
+  device: WireGuardDevice;
+  store: PeerStore;
+  activation: Activation;
+  identity: Identity;
+  keys: MeshKeys;
+  subnet: MeshSubnet;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Keeps the device's peers equal to the desired set. */
+export class PeerReconciler {
+  observed: DeviceState | undefined;
+  private queued: Promise<void> | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private previous = new Map<string, DesiredPeer>();
+  private fallbackTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly observers: (() => void)[] = [];
+
+  constructor(private readonly o: PeerReconcilerOptions) {
+    o.store.onChanged((e) => {
+      if (e.kind === 'removed') o.activation.forget(e.peer.publicKey);
+      void this.reconcileNow();
+    });
+  }
+
+  /** Registers a callback run after each observation of the device. */
+  onObserved(cb: () => void): void {
+    this.observers.push(cb);
+  }
+
+  /** Runs a reconcile that starts after this call; resolves when it is done (never rejects). */
+  reconcileNow(): Promise<void> {
+    if (this.queued) return this.queued;
+    const run = this.chain.then(async () => {
+      this.queued = undefined;
+      if (!this.stopped) await this.run();
+    }).catch((err: Error) => this.o.logger.warn('reconcile failed', { error: err.message }));
+    this.queued = run;
+    this.chain = run;
+    return run;
+  }
+
+  /** Re-reads handshakes and counters (no change applied). */
+  async refreshStats(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      this.observe(await this.o.device.get());
+    } catch (err) {
+      this.o.logger.debug('device read failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Whether the device has `publicKey` as a peer. */
+  isConfigured(publicKey: string): boolean {
+    return this.previous.has(publicKey);
+  }
+
+  /** Stops timers; later calls do nothing. */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.fallbackTimer);
+  }
+
+  /** The peers that should be on the device now. */
+  desired(): DesiredPeer[] {
+    const now = this.o.clock.now();
+    const out: DesiredPeer[] = [];
+    for (const p of this.o.store.active()) {
+      if (!this.configurable(p)) continue;
+      const allowedIps = [`${p.meshIp}/32`];
+      if (p.meshIpv6) allowedIps.push(`${p.meshIpv6}/128`);
+      const d: DesiredPeer = {
+        publicKey: p.publicKey,
+        presharedKey: this.o.keys.pskBase64,
+        endpoint: p.endpoint,
+        allowedIps,
+        persistentKeepaliveInterval: this.o.activation.isActive(p.publicKey, now) ? KEEPALIVE_S : 0,
+      };
+      // One unusable peer (a DNS-name endpoint, say) must not block the others (spec 7.4 item 4).
+      const problem = validateDesiredPeer(d);
+      if (problem) this.o.logger.debug('peer not configurable', { peer: p.publicKey.slice(0, 8), problem });
+      else out.push(d);
+    }
+    return out;
+  }
+
+  private configurable(p: PeerRecord): boolean {
+    if (p.publicKey === this.o.identity.publicKey || !p.meshIp || !p.endpoint) return false;
+    if (/^(0\.0\.0\.0|\[::\]|):/.test(p.endpoint)) return false;
+    return meshIPInSubnet(p.meshIp, this.o.subnet);
+  }
+
+  private async run(): Promise<void> {
+    const state = await this.o.device.get();
+    this.observe(state);
+    const desired = this.desired();
+    const ops = planPeers(state.peers, desired, this.previous);
+    if (ops.length > 0) {
+      await this.o.device.applyPeers(ops);
+      this.o.logger.debug('applied peer changes', { ops: ops.length });
+    }
+    const now = this.o.clock.now();
+    this.previous = new Map(desired.map((d) => [d.publicKey, d]));
+    for (const d of desired) this.o.activation.configured(d.publicKey, now);
+    this.scheduleFallback(now);
+  }
+
+  private observe(state: DeviceState): void {
+    this.observed = state;
+    for (const p of state.peers) if (p.lastHandshakeTime > 0) this.o.activation.handshake(p.publicKey);
+    for (const cb of this.observers) cb();
+  }
+
+  private scheduleFallback(now: number): void {
+    clearTimeout(this.fallbackTimer);
+    const due = this.o.activation.nextFallbackIn(now);
+    if (due !== undefined && !this.stopped) this.fallbackTimer = setTimeout(() => void this.reconcileNow(), due + 5);
+  }
+}

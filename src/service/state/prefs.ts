@@ -1,0 +1,63 @@
+/**
+ * Desired state that survives restarts: `prefs.json` (what the user wants: joined or not,
+ * custom subnet, log level) and `secret` (the mesh secret, root-only 0600, kept apart so the
+ * prefs can be shown and edited without ever touching the credential).
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { readJsonFile, writeFileAtomic, writeJsonFile } from './atomic-file';
+
+const prefsSchema = z.object({
+  wantConnected: z.boolean().default(false),
+  meshSubnet: z.string().optional(),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+/** Persisted preferences (intent). */
+export type StoredPrefs = z.infer<typeof prefsSchema>;
+
+/** Default preferences of a fresh install. */
+export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info' });
+
+/** Reads and writes prefs.json and the secret file in one state directory. */
+export class PrefsFile {
+  constructor(private readonly stateDir: string) {}
+
+  private get prefsPath(): string { return path.join(this.stateDir, 'prefs.json'); }
+  private get secretPath(): string { return path.join(this.stateDir, 'secret'); }
+
+  /** Loads prefs; a missing or corrupt file yields the defaults (corruption is reported). */
+  async load(onCorrupt?: (msg: string) => void): Promise<StoredPrefs> {
+    try {
+      const raw = await readJsonFile(this.prefsPath);
+      if (raw === undefined) return defaultPrefs();
+      const parsed = prefsSchema.safeParse(raw);
+      if (parsed.success) return parsed.data;
+      onCorrupt?.(`ignoring invalid ${this.prefsPath}`);
+    } catch {
+      onCorrupt?.(`ignoring unreadable ${this.prefsPath}`);
+    }
+    return defaultPrefs();
+  }
+
+  /** Saves prefs atomically. */
+  async save(prefs: StoredPrefs): Promise<void> {
+    await writeJsonFile(this.prefsPath, prefs, 0o600);
+  }
+
+  /** The stored raw secret token, if any. */
+  async loadSecret(): Promise<string | undefined> {
+    try {
+      const s = (await fs.readFile(this.secretPath, 'utf8')).trim();
+      return s === '' ? undefined : s;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores the secret (0600) atomically. */
+  async saveSecret(secret: string): Promise<void> {
+    await writeFileAtomic(this.secretPath, secret + '\n', 0o600);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Composition root of cloudroofd: picks the platform implementations, builds the backend and
+ * the control server, and wires signals. Only wiring lives here.
+ */
+import os from 'node:os';
+import { systemClock } from './clock';
+import { ServiceBackend } from './backend/service-backend';
+import { startControlServer, type ControlServer } from './control/server';
+import { ExecCommandRunner } from './engine/exec';
+import { missingPrograms } from './engine/preflight';
+import { createRouter } from './engine/router/router';
+import { createWireGuardDevice, findFreeListenPort } from './engine/wireguard/device';
+import { UserspaceWireGuardDevice } from './engine/wireguard/userspace-device';
+import { createLogger, type LogLevel } from './log';
+import { ensureStateDir } from './state/atomic-file';
+import { PrefsFile } from './state/prefs';
+import { ControlError } from '../shared/protocol';
+
+/** Settings from flags and environment. */
+export interface ServiceConfig {
+  socketPath: string;
+  stateDir: string;
+  interfaceName: string;
+  listenPort: number;
+  listenPortExplicit: boolean;
+  logLevel?: LogLevel;
+  version: string;
+}
+
+/** A running service. */
+export interface RunningService {
+  backend: ServiceBackend;
+  control: ControlServer;
+  /** Orderly stop: leave the device (intent kept), close the socket. */
+  stop(): Promise<void>;
+}
+
+/** Starts the service; rejects with a user-facing message when it cannot. */
+export async function startService(cfg: ServiceConfig): Promise<RunningService> {
+  let level: LogLevel = cfg.logLevel ?? 'info';
+  let secret: string | undefined;
+  const logger = createLogger('cloudroofd', { level: () => level, scrub: () => (secret ? [secret] : []) });
+  await ensureStateDir(cfg.stateDir);
+  const runner = new ExecCommandRunner();
+  const backend = new ServiceBackend({
+    stateDir: cfg.stateDir, interfaceName: cfg.interfaceName, listenPort: cfg.listenPort,
+    listenPortExplicit: cfg.listenPortExplicit, hostname: printableHostname(), version: cfg.version,
+    clock: systemClock, logger, prefsFile: new PrefsFile(cfg.stateDir), router: createRouter(runner),
+    createDevice: async (name) => {
+      const missing = missingPrograms(process.platform === 'linux' ? ['ip'] : ['ifconfig', 'route']);
+      if (missing) throw new ControlError('wireguard-unavailable', missing);
+      const device = await createWireGuardDevice(name, { runner, logger });
+      if (device instanceof UserspaceWireGuardDevice) {
+        const noWgGo = missingPrograms(['wireguard-go']);
+        if (noWgGo) throw new ControlError('wireguard-unavailable', `no kernel WireGuard module and ${noWgGo}`);
+      }
+      return device;
+    },
+    findListenPort: (preferred, explicit) => findFreeListenPort(preferred, explicit ? 0 : 100).catch(() => {
+      throw new ControlError('port-in-use', explicit
+        ? `UDP port ${preferred} is in use; choose another with --listen-port`
+        : `no free UDP port in ${preferred}-${preferred + 100}`);
+    }),
+    setLogLevel: (l) => { if (!cfg.logLevel) level = l; },
+    onSecret: (raw) => { secret = raw; },
+  });
+  await backend.init();
+  const control = await startControlServer({ socketPath: cfg.socketPath, backend, logger });
+  logger.info('cloudroofd ready', { socket: cfg.socketPath, stateDir: cfg.stateDir, iface: cfg.interfaceName, version: cfg.version });
+  return {
+    backend, control,
+    stop: async () => {
+      await control.close().catch(() => undefined);
+      await backend.shutdown();
+    },
+  };
+}
+
+/** The OS hostname reduced to what announcements may carry (printable ASCII, ≤ 253 bytes). */
+function printableHostname(): string {
+  return os.hostname().replace(/[^\x20-\x7e]/g, '').slice(0, 253);
+}
