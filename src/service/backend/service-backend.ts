@@ -10,6 +10,7 @@ import { parseSecret, SecretError } from '../../shared/mesh/secret';
 import { ControlError, PROTOCOL_VERSION, type JoinRequest, type Peer, type Prefs, type PrefsPatch, type Status, type WatchEvent } from '../../shared/protocol';
 import type { Clock } from '../clock';
 import type { Backend, WatchListener } from '../control/backend';
+import { spawnedProcessCount } from '../engine/exec';
 import type { WireGuardDevice } from '../engine/wireguard/device';
 import type { Router } from '../engine/router/router';
 import type { Logger, LogLevel } from '../log';
@@ -72,6 +73,7 @@ export class ServiceBackend implements Backend {
       wantConnected: this.prefs.wantConnected, interface: this.o.interfaceName, hostname: this.o.hostname,
       peerCount: this.node ? this.peers().length : 0, startedAt: this.startedAt,
       counters: this.node?.counters.snapshot() ?? { received: 0, accepted: 0, dropped: {} },
+      processesSpawned: spawnedProcessCount(),
     };
     if (this.lastError) s.lastError = this.lastError;
     if (m) {

@@ -1,0 +1,131 @@
+/**
+ * Typed client of cloudroofd's control API, used by the CLI (main has its own, built on the
+ * same shared table).
+ *
+ * Lifecycle: nothing is sent before the socket has passed the owner check (once per client);
+ * every request body is validated against the shared request schema before sending and every
+ * response against the response schema after; error bodies become {@link ControlError}s, local
+ * failures {@link ClientError}s. `watch` holds one connection open until aborted or closed by
+ * the service.
+ */
+import type { z } from 'zod';
+import {
+  ControlError, endpoints, ErrorBody, WatchEvent,
+  type JoinRequest, type Peer, type Prefs, type PrefsPatch, type RequestOf, type ResponseOf, type Status,
+  type UnaryEndpointName, type VersionInfo,
+} from '../shared/protocol';
+import { checkSocketOwner, ClientError, openStream, sendRequest, type RawResponse } from './transport';
+
+/** Options of {@link ControlClient}. */
+export interface ControlClientOptions {
+  socketPath: string;
+  /** Time to wait for a response head; default 15 s (a join can take a while). */
+  timeoutMs?: number;
+}
+
+/** A client of one cloudroofd socket. */
+export class ControlClient {
+  readonly socketPath: string;
+  private readonly timeoutMs: number;
+  private checked: Promise<void> | undefined;
+
+  constructor(opts: ControlClientOptions) {
+    this.socketPath = opts.socketPath;
+    this.timeoutMs = opts.timeoutMs ?? 15_000;
+  }
+
+  /** This node's status. */
+  status(): Promise<Status> { return this.call('status'); }
+  /** The current peers. */
+  async peers(): Promise<Peer[]> { return (await this.call('peers')).peers; }
+  /** Joins a mesh; the secret goes to the service and nowhere else. */
+  join(req: JoinRequest): Promise<Status> { return this.call('join', req); }
+  /** Leaves the mesh. */
+  leave(): Promise<Status> { return this.call('leave', {}); }
+  /** The service's preferences. */
+  getPrefs(): Promise<Prefs> { return this.call('getPrefs'); }
+  /** Changes some preferences. */
+  patchPrefs(patch: PrefsPatch): Promise<Prefs> { return this.call('patchPrefs', patch); }
+  /** The service's version and protocol version. */
+  version(): Promise<VersionInfo> { return this.call('version'); }
+
+  /** Calls one unary endpoint of the shared table. */
+  async call<N extends UnaryEndpointName>(name: N, ...args: RequestOf<N> extends undefined ? [] : [RequestOf<N>]): Promise<ResponseOf<N>> {
+    const def = endpoints[name];
+    const body = def.request === null ? undefined : def.request.parse(args[0]);
+    await this.checkSocket();
+    const res = await sendRequest({ socketPath: this.socketPath, method: def.method, path: def.path, body, timeoutMs: this.timeoutMs });
+    return parseResponse(res, def.response) as ResponseOf<N>;
+  }
+
+  /**
+   * Follows GET /v1/watch, calling `onEvent` per line (the first is a snapshot). Resolves when
+   * `signal` aborts; rejects when the service ends the stream or sends something invalid.
+   */
+  async watch(onEvent: (event: WatchEvent) => void, signal?: AbortSignal): Promise<void> {
+    await this.checkSocket();
+    const def = endpoints.watch;
+    const res = await openStream({ socketPath: this.socketPath, method: def.method, path: def.path, timeoutMs: this.timeoutMs, signal });
+    if (res.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+      parseResponse({ status: res.statusCode ?? 0, contentType: '', body: Buffer.concat(chunks).toString('utf8') }, def.response);
+    }
+    let buffered = '';
+    let first = true;
+    try {
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        buffered += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          if (line.trim() === '') continue;
+          const event = parseJson(line, WatchEvent);
+          if (first && event.type !== 'snapshot') throw new ClientError('bad-response', 'watch stream did not start with a snapshot');
+          first = false;
+          onEvent(event);
+        }
+      }
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    if (signal?.aborted) return;
+    throw new ClientError('connection-failed', 'cloudroofd closed the watch stream');
+  }
+
+  private checkSocket(): Promise<void> {
+    this.checked ??= checkSocketOwner(this.socketPath);
+    return this.checked;
+  }
+}
+
+/** Validates a response: the success schema for 2xx, an error body otherwise. */
+function parseResponse<S extends z.ZodType>(res: RawResponse, schema: S): z.infer<S> {
+  if (res.status >= 200 && res.status < 300) return parseJson(res.body, schema);
+  let value: unknown;
+  try {
+    value = JSON.parse(res.body);
+  } catch {
+    value = undefined;
+  }
+  const err = ErrorBody.safeParse(value);
+  if (!err.success) throw new ClientError('bad-response', `cloudroofd answered HTTP ${res.status} without an error body`);
+  throw new ControlError(err.data.error.code, err.data.error.message);
+}
+
+function parseJson<S extends z.ZodType>(text: string, schema: S): z.infer<S> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ClientError('bad-response', 'cloudroofd sent invalid JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const where = parsed.error.issues.slice(0, 3).map((i) => i.path.join('.') || '(body)').join(', ');
+    throw new ClientError('bad-response', `unexpected response from cloudroofd (${where}); are the CLI and the service the same version?`);
+  }
+  return parsed.data;
+}

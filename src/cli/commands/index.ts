@@ -1,0 +1,20 @@
+/** Every `cloudroof` command, in the order `--help` lists them. */
+import type { CommandSpec } from '../command';
+import { demoCommand } from './demo';
+import { initCommand } from './init';
+import { joinCommand } from './join';
+import { leaveCommand } from './leave';
+import { peersCommand } from './peers';
+import { statusCommand } from './status';
+import { versionCommand } from './version';
+import { watchCommand } from './watch';
+
+/** The command table. */
+export const commands: readonly CommandSpec[] = [
+  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, watchCommand, versionCommand, demoCommand,
+];
+
+/** Looks a command up by name. */
+export function findCommand(name: string): CommandSpec | undefined {
+  return commands.find((c) => c.name === name);
+}

@@ -1,0 +1,78 @@
+/**
+ * The handler table: one function per unary endpoint of the shared `endpoints` table, typed so
+ * that a missing or mistyped handler fails to compile. Bodies arrive validated; handlers apply
+ * the checks a schema cannot express (secret length, subnet form) before the backend sees them.
+ */
+import {
+  ControlError, PROTOCOL_VERSION,
+  type JoinRequest, type PrefsPatch, type RequestOf, type ResponseOf, type UnaryEndpointName,
+} from '../../shared/protocol';
+import { parseMeshSubnet } from '../../shared/mesh/address';
+import { parseSecret, SecretError } from '../../shared/mesh/secret';
+import type { Backend } from './backend';
+
+/** A handler: validated request body in, response body out (validated again by the server). */
+export type Handler<N extends UnaryEndpointName> = (backend: Backend, body: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>>;
+
+/** Handlers of every unary endpoint. */
+export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
+  status: (backend) => backend.status(),
+  peers: (backend) => ({ peers: backend.peers() }),
+  join: (backend, req) => backend.join(checkJoin(req)),
+  leave: (backend) => backend.leave(),
+  getPrefs: (backend) => backend.getPrefs(),
+  patchPrefs: (backend, patch) => backend.patchPrefs(checkPrefsPatch(patch)),
+  version: (backend) => ({ version: backend.status().version, protocolVersion: PROTOCOL_VERSION }),
+};
+
+/**
+ * Checks the secret with the wgmesh rules (spec 1.2: at least 16 bytes once parsed) and
+ * canonicalises the subnet. Error messages describe the rule, never the value.
+ */
+export function checkJoin(req: JoinRequest): JoinRequest {
+  try {
+    parseSecret(req.secret);
+  } catch (err) {
+    // SecretError messages state the rule and never contain the secret.
+    if (err instanceof SecretError) throw new ControlError('invalid-secret', err.message);
+    throw err;
+  }
+  return req.meshSubnet === undefined ? req : { ...req, meshSubnet: canonicalMeshSubnet(req.meshSubnet) };
+}
+
+/** Canonicalises the subnet of a prefs patch. */
+export function checkPrefsPatch(patch: PrefsPatch): PrefsPatch {
+  return patch.meshSubnet === undefined ? patch : { ...patch, meshSubnet: canonicalMeshSubnet(patch.meshSubnet) };
+}
+
+/**
+ * The mesh subnet in canonical form (spec 1.5: IPv4, prefix ≤ 30, host bits cleared), or
+ * `invalid-subnet`.
+ */
+export function canonicalMeshSubnet(cidr: string): string {
+  try {
+    return parseMeshSubnet(cidr).cidr;
+  } catch (err) {
+    // The parser quotes its input; the answer does not (it may sit next to the secret).
+    const msg = err instanceof Error ? err.message : '';
+    const at = msg.lastIndexOf('": ');
+    throw new ControlError('invalid-subnet', `invalid mesh subnet: ${at >= 0 ? msg.slice(at + 3) : 'expected an IPv4 CIDR'}`);
+  }
+}
+
+/**
+ * Removes the secret of a request body (as given and as parsed) from `text`, for log lines
+ * about a failed request.
+ */
+export function scrubSecrets(text: string, body: unknown): string {
+  const given = typeof body === 'object' && body !== null && 'secret' in body ? (body as { secret: unknown }).secret : undefined;
+  if (typeof given !== 'string' || given === '') return text;
+  const forms = [given, given.trim()];
+  try {
+    forms.push(parseSecret(given));
+  } catch {
+    // not parseable: the forms above suffice
+  }
+  for (const f of forms.filter((x) => x.length >= 4).sort((a, b) => b.length - a.length)) text = text.split(f).join('[redacted]');
+  return text;
+}

@@ -1,0 +1,141 @@
+/**
+ * cloudroofd's control server: HTTP/1.1 + JSON over a Unix socket (ARCHITECTURE.md, "Security
+ * of the control channel"; debuggable with `curl --unix-socket`).
+ *
+ * Lifecycle: `startControlServer` checks the socket directory, refuses to start when another
+ * service answers on the socket (a dead socket is removed), listens with the socket born 0600,
+ * then relaxes it to 0660 for the control group when that group exists. Each request is routed
+ * through the shared `endpoints` table, its body validated, the handler run, and the result
+ * validated (and stripped of undeclared members) before it is sent. `close()` ends watch
+ * streams, closes connections and removes the socket file if it is still ours.
+ *
+ * Access control is the socket's file mode: Node offers no way to read the peer credentials of
+ * a Unix socket connection, so there is no per-request caller check.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { lstat, unlink } from 'node:fs/promises';
+import { ControlError, endpoints, matchEndpoint, type UnaryEndpointName } from '../../shared/protocol';
+import type { Logger } from '../log';
+import type { Backend } from './backend';
+import { handlers, scrubSecrets } from './handlers';
+import { readJsonBody, sendError, sendJson } from './http';
+import { clearStaleSocket, ensureSocketDir, listenStrict, relaxToGroup, socketDir } from './socket';
+import { serveWatch } from './watch';
+
+/** Options of {@link startControlServer}. */
+export interface ControlServerOptions {
+  /** Path of the Unix socket, e.g. /run/cloudroof/cloudroofd.sock. */
+  socketPath: string;
+  backend: Backend;
+  logger: Logger;
+  /** Group given access (0660) when it exists; default `cloudroof`. */
+  group?: string;
+  /** Time a client has to send a complete request (headers and body); default 10 s. */
+  requestTimeoutMs?: number;
+}
+
+/** A running control server. */
+export interface ControlServer {
+  /** The socket it listens on. */
+  readonly socketPath: string;
+  /** The socket file's mode after start-up (0600, or 0660 when handed to the group). */
+  readonly socketMode: number;
+  /** Stops accepting, ends watch streams and open connections, removes the socket file. */
+  close(): Promise<void>;
+}
+
+/** Default for {@link ControlServerOptions.requestTimeoutMs}. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/** Starts the control server; rejects when the socket cannot be (safely) taken. */
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const { socketPath, backend } = opts;
+  const logger = opts.logger.child('control');
+  const timeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  await ensureSocketDir(socketDir(socketPath));
+  await clearStaleSocket(socketPath);
+
+  const watchers = new Set<ServerResponse>();
+  const server = createServer({
+    requestTimeout: timeout,
+    headersTimeout: timeout,
+    connectionsCheckingInterval: Math.min(1000, timeout),
+  });
+  server.on('request', (req, res) => {
+    // Last line of defence: nothing a request does may become an unhandled rejection.
+    handleRequest(req, res, backend, logger, watchers).catch((err: unknown) => {
+      logger.error('request failed', { error: err instanceof Error ? err.name : typeof err });
+      sendError(res, new ControlError('internal', 'internal error'));
+    });
+  });
+  await listenStrict(server, socketPath);
+  const group = opts.group ?? 'cloudroof';
+  const relaxed = await relaxToGroup(socketPath, group);
+  if (relaxed === 'not-permitted') logger.warn('cannot hand the control socket to its group; keeping it 0600', { group });
+  const { ino, mode } = await lstat(socketPath);
+  logger.info('control socket listening', { path: socketPath, mode: (mode & 0o777).toString(8), ...(relaxed === 'relaxed' ? { group } : {}) });
+
+  let closed: Promise<void> | undefined;
+  const close = async (): Promise<void> => {
+    for (const res of watchers) res.end();
+    const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await stopped;
+    // libuv unlinks the path when the server closes; this covers the case where it did not,
+    // and leaves alone a file that is not the socket we created.
+    const st = await lstat(socketPath).catch(() => undefined);
+    if (st?.ino === ino) await unlink(socketPath).catch(() => undefined);
+  };
+  return {
+    socketPath,
+    socketMode: mode & 0o777,
+    close: () => (closed ??= close()),
+  };
+}
+
+/** Routes one request: 404/405 from the endpoint table, the watch stream, or a handler. */
+async function handleRequest(
+  req: IncomingMessage, res: ServerResponse, backend: Backend, logger: Logger, watchers: Set<ServerResponse>,
+): Promise<void> {
+  const started = Date.now();
+  const method = req.method ?? 'GET';
+  const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '';
+  res.once('finish', () => logger.debug('request', { method, path, status: res.statusCode, ms: Date.now() - started }));
+  const match = matchEndpoint(method, path);
+  if (match.kind === 'unknown-path') return sendError(res, new ControlError('not-found', 'no such endpoint'));
+  if (match.kind === 'wrong-method') {
+    const allow = match.allow.join(', ');
+    return sendError(res, new ControlError('method-not-allowed', `method not allowed; use ${allow}`), { allow });
+  }
+  if (match.name === 'watch') return serveWatch(res, backend, logger, watchers);
+  try {
+    sendJson(res, 200, await runHandler(match.name, req, backend, logger));
+  } catch (err) {
+    if (err instanceof ControlError) return sendError(res, err);
+    logger.error('request failed', { endpoint: match.name, error: err instanceof Error ? err.name : typeof err });
+    sendError(res, new ControlError('internal', 'internal error'));
+  }
+}
+
+/** Validates the body, runs the handler, validates the result against the response schema. */
+async function runHandler(name: UnaryEndpointName, req: IncomingMessage, backend: Backend, logger: Logger): Promise<unknown> {
+  const def = endpoints[name];
+  const body = def.request === null ? undefined : await readJsonBody(req, def.request);
+  const handler = handlers[name] as (b: Backend, body: unknown) => unknown;
+  let result: unknown;
+  try {
+    result = await handler(backend, body);
+  } catch (err) {
+    if (err instanceof ControlError) throw err;
+    // Unexpected: logged (minus the request's secret, which a message may quote), never sent.
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err), body);
+    logger.error('handler failed', { endpoint: name, error: message });
+    throw new ControlError('internal', 'internal error');
+  }
+  const checked = def.response.safeParse(result);
+  if (!checked.success) {
+    logger.error('backend result does not match the response schema', { endpoint: name, issues: checked.error.issues.length });
+    throw new ControlError('internal', 'internal error');
+  }
+  return checked.data;
+}

@@ -1,0 +1,77 @@
+/**
+ * The control API as one declarative table: method, path, request and response schema per
+ * endpoint. The service's router and handler table, the CLI client and (later) main's service
+ * client are all driven by it, so a path or a body shape is defined exactly once.
+ *
+ * Conventions: JSON bodies with `Content-Type: application/json`; an empty body counts as `{}`;
+ * errors are {@link ErrorBody}; `stream` endpoints answer `application/x-ndjson`, one
+ * `response`-shaped JSON value per line, until either side closes.
+ */
+import type { z } from 'zod';
+import {
+  JoinRequest, LeaveRequest, PeersResponse, Prefs, PrefsPatch, Status, VersionInfo, WatchEvent,
+} from './schemas';
+
+/** HTTP methods used by the control API. */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH';
+
+/** Shape of one entry of {@link endpoints}. */
+export interface EndpointDef {
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** Schema of the request body, or null for endpoints without one. */
+  readonly request: z.ZodType | null;
+  /** Schema of the response body (of each line, for `stream` endpoints). */
+  readonly response: z.ZodType;
+  /** True for NDJSON streams. */
+  readonly stream?: boolean;
+}
+
+/** Every endpoint of protocol version 1. */
+export const endpoints = {
+  status: { method: 'GET', path: '/v1/status', request: null, response: Status },
+  peers: { method: 'GET', path: '/v1/peers', request: null, response: PeersResponse },
+  join: { method: 'POST', path: '/v1/join', request: JoinRequest, response: Status },
+  leave: { method: 'POST', path: '/v1/leave', request: LeaveRequest, response: Status },
+  getPrefs: { method: 'GET', path: '/v1/prefs', request: null, response: Prefs },
+  patchPrefs: { method: 'PATCH', path: '/v1/prefs', request: PrefsPatch, response: Prefs },
+  version: { method: 'GET', path: '/v1/version', request: null, response: VersionInfo },
+  watch: { method: 'GET', path: '/v1/watch', request: null, response: WatchEvent, stream: true },
+} as const satisfies Record<string, EndpointDef>;
+
+/** Name of an endpoint (a key of {@link endpoints}). */
+export type EndpointName = keyof typeof endpoints;
+
+/** Names of the plain request/response endpoints (all but the streams). */
+export type UnaryEndpointName = { [N in EndpointName]: (typeof endpoints)[N] extends { stream: true } ? never : N }[EndpointName];
+
+/** Request body type of endpoint `N` (`undefined` when it takes none). */
+export type RequestOf<N extends EndpointName> =
+  (typeof endpoints)[N]['request'] extends z.ZodType ? z.infer<(typeof endpoints)[N]['request']> : undefined;
+
+/** Response body type of endpoint `N` (the type of one line for streams). */
+export type ResponseOf<N extends EndpointName> = z.infer<(typeof endpoints)[N]['response']>;
+
+/** Media type of JSON request and response bodies. */
+export const JSON_MEDIA_TYPE = 'application/json';
+/** Media type of the watch stream. */
+export const NDJSON_MEDIA_TYPE = 'application/x-ndjson';
+/** Largest request body the service reads, in bytes. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Outcome of {@link matchEndpoint}. */
+export type EndpointMatch =
+  | { kind: 'found'; name: EndpointName }
+  | { kind: 'wrong-method'; allow: HttpMethod[] }
+  | { kind: 'unknown-path' };
+
+/** Finds the endpoint for a method and a path (without query string). */
+export function matchEndpoint(method: string, path: string): EndpointMatch {
+  const allow: HttpMethod[] = [];
+  for (const [name, def] of Object.entries(endpoints) as [EndpointName, EndpointDef][]) {
+    if (def.path !== path) continue;
+    if (def.method === method) return { kind: 'found', name };
+    allow.push(def.method);
+  }
+  return allow.length > 0 ? { kind: 'wrong-method', allow } : { kind: 'unknown-path' };
+}

@@ -1,0 +1,68 @@
+/**
+ * Errors of the control API: the body `{ error: { code, message } }`, kebab-case codes and the
+ * one table that maps each code to its HTTP status. Messages are for humans and must never
+ * contain the mesh secret or echo request values.
+ */
+import { z } from 'zod';
+
+/** Every error code the service may return, with its HTTP status. */
+export const ERROR_STATUS = {
+  'bad-request': 400,
+  'invalid-body': 400,
+  'invalid-json': 400,
+  'invalid-secret': 400,
+  'invalid-subnet': 400,
+  'invalid-interface': 400,
+  'forbidden': 403,
+  'not-found': 404,
+  'method-not-allowed': 405,
+  'request-timeout': 408,
+  'already-joined': 409,
+  'not-joined': 409,
+  'busy': 409,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'system-error': 500,
+  'internal': 500,
+  'wireguard-unavailable': 503,
+} as const satisfies Record<string, number>;
+
+/** A known error code. */
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+/** True when `code` is one of {@link ERROR_STATUS}. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, code);
+}
+
+/**
+ * Error body as received. `code` is a plain string so that a client tolerates codes added by a
+ * newer service.
+ */
+export const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+/** Error body. */
+export type ErrorBody = z.infer<typeof ErrorBody>;
+
+/**
+ * An error with a control-API code. The service throws it from handlers and backends (its
+ * message is sent to the client as is, so it must be safe to show); the client throws it for
+ * error responses. `status` is the HTTP status from {@link ERROR_STATUS} (500 for unknown codes).
+ */
+export class ControlError extends Error {
+  /** HTTP status of this error. */
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlError';
+    this.status = isErrorCode(code) ? ERROR_STATUS[code] : 500;
+  }
+
+  /** The JSON body sent for this error. */
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message } };
+  }
+}

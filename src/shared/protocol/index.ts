@@ -1,0 +1,7 @@
+/**
+ * The versioned control contract between cloudroofd and its clients (Electron main, the
+ * `cloudroof` CLI, the web console). Pure: no Node APIs.
+ */
+export * from './schemas';
+export * from './errors';
+export * from './endpoints';

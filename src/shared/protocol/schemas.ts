@@ -1,0 +1,145 @@
+/**
+ * Bodies of the control API (main/CLI/web ↔ cloudroofd), as zod schemas with inferred types.
+ *
+ * Request schemas are strict (unknown members are rejected: the service allow-lists what it
+ * accepts). Response schemas are not strict, so an older client tolerates members a newer
+ * service adds; parsing with them also strips anything not declared, which is how the service
+ * makes sure nothing undeclared (such as the mesh secret) ever leaves it.
+ */
+import { z } from 'zod';
+
+/** Version of the control contract; bumped on incompatible changes (paths move to /v2). */
+export const PROTOCOL_VERSION = 1;
+
+/** Observed tunnel state (the service's view), as opposed to the `wantConnected` intent. */
+export const TunnelState = z.enum(['disconnected', 'connecting', 'connected', 'error']);
+/** Observed tunnel state. */
+export type TunnelState = z.infer<typeof TunnelState>;
+
+/** A code/message pair describing the last failure. */
+export const ErrorInfo = z.object({ code: z.string(), message: z.string() });
+/** A code/message pair. */
+export type ErrorInfo = z.infer<typeof ErrorInfo>;
+
+/** Receive-pipeline counters: messages received, accepted, and dropped per reason. */
+export const Counters = z.object({
+  received: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  dropped: z.record(z.string(), z.number().int().nonnegative()),
+});
+/** Receive-pipeline counters. */
+export type Counters = z.infer<typeof Counters>;
+
+/** This node's state: intent, observation and identity. Never contains the mesh secret. */
+export const Status = z.object({
+  version: z.string(),
+  protocolVersion: z.number().int(),
+  tunnelState: TunnelState,
+  wantConnected: z.boolean(),
+  lastError: ErrorInfo.optional(),
+  interface: z.string(),
+  publicKey: z.string().optional(),
+  meshIPv4: z.string().optional(),
+  meshIPv6: z.string().optional(),
+  meshSubnet: z.string().optional(),
+  listenPort: z.number().int().optional(),
+  gossipPort: z.number().int().optional(),
+  networkId: z.string().optional(),
+  endpoint: z.string().optional(),
+  natType: z.string().optional(),
+  peerCount: z.number().int().nonnegative(),
+  hostname: z.string(),
+  /** Unix milliseconds. */
+  startedAt: z.number(),
+  counters: Counters,
+  /** Child processes the service has started since it began (ip, wg, wireguard-go…). */
+  processesSpawned: z.number().int().nonnegative().optional(),
+});
+/** This node's state. */
+export type Status = z.infer<typeof Status>;
+
+/** How traffic reaches a peer. */
+export const PeerPath = z.enum(['direct', 'direct-lan', 'relay', 'none']);
+/** How traffic reaches a peer. */
+export type PeerPath = z.infer<typeof PeerPath>;
+
+/** One mesh peer as the service sees it (WireGuard vocabulary, camelCased from UAPI). */
+export const Peer = z.object({
+  publicKey: z.string(),
+  hostname: z.string().optional(),
+  meshIPv4: z.string(),
+  meshIPv6: z.string().optional(),
+  endpoint: z.string().optional(),
+  /** Unix milliseconds, or null before the first handshake. */
+  lastHandshakeTime: z.number().nullable(),
+  rxBytes: z.number().nonnegative(),
+  txBytes: z.number().nonnegative(),
+  discoveredVia: z.array(z.string()),
+  path: PeerPath,
+  relayVia: z.string().optional(),
+  /** Unix milliseconds. */
+  lastSeen: z.number(),
+  natType: z.string().optional(),
+  routableNetworks: z.array(z.string()).optional(),
+  latencyMs: z.number().nonnegative().optional(),
+});
+/** One mesh peer. */
+export type Peer = z.infer<typeof Peer>;
+
+/** Body of GET /v1/peers. */
+export const PeersResponse = z.object({ peers: z.array(Peer) });
+/** Body of GET /v1/peers. */
+export type PeersResponse = z.infer<typeof PeersResponse>;
+
+/**
+ * Body of POST /v1/join. `secret` is the token or raw secret as the user gave it (the service
+ * parses it); `switch` allows replacing a mesh this node is already in.
+ */
+export const JoinRequest = z.strictObject({
+  secret: z.string().min(1).max(4096),
+  meshSubnet: z.string().max(64).optional(),
+  switch: z.boolean().optional(),
+});
+/** Body of POST /v1/join. */
+export type JoinRequest = z.infer<typeof JoinRequest>;
+
+/** Body of POST /v1/leave (empty object; an empty body is accepted too). */
+export const LeaveRequest = z.strictObject({});
+/** Body of POST /v1/leave. */
+export type LeaveRequest = z.infer<typeof LeaveRequest>;
+
+/** Log verbosity of the service. */
+export const LogLevel = z.enum(['debug', 'info', 'warn', 'error']);
+/** Log verbosity of the service. */
+export type LogLevel = z.infer<typeof LogLevel>;
+
+/** Persisted user intent (what the service reconciles towards). */
+export const Prefs = z.object({
+  wantConnected: z.boolean(),
+  meshSubnet: z.string().max(64).optional(),
+  logLevel: LogLevel,
+});
+/** Persisted user intent. */
+export type Prefs = z.infer<typeof Prefs>;
+
+/** Body of PATCH /v1/prefs: any subset of {@link Prefs}; unknown members are rejected. */
+export const PrefsPatch = Prefs.partial().strict();
+/** Body of PATCH /v1/prefs. */
+export type PrefsPatch = z.infer<typeof PrefsPatch>;
+
+/** Body of GET /v1/version. */
+export const VersionInfo = z.object({ version: z.string(), protocolVersion: z.number().int() });
+/** Body of GET /v1/version. */
+export type VersionInfo = z.infer<typeof VersionInfo>;
+
+/**
+ * One line of the GET /v1/watch NDJSON stream. The first line is always a `snapshot`; later
+ * lines carry whatever changed (a full Status, or the full peer list).
+ */
+export const WatchEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('snapshot'), status: Status, peers: z.array(Peer) }),
+  z.object({ type: z.literal('status'), status: Status }),
+  z.object({ type: z.literal('peers'), peers: z.array(Peer) }),
+]);
+/** One line of the watch stream. */
+export type WatchEvent = z.infer<typeof WatchEvent>;
