@@ -52,7 +52,7 @@ async function waitHandshakes(cluster: LabCluster, n: number, t0: number): Promi
     const all = await Promise.all(Array.from({ length: n }, (_, i) => callJson(cluster.socketPath(i), 'GET', '/v1/peers') as Promise<PeersLite>));
     if (all.every((p) => p.peers.length === n - 1 && p.peers.every((x) => x.lastHandshakeTime !== null))) return performance.now() - t0;
     if (performance.now() - t0 > 60_000) throw new Error('handshakes not complete after 60 s');
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -22,10 +22,11 @@ export interface ActivationOptions {
 export class Activation {
   private readonly configuredAt = new Map<string, number>();
   private readonly active = new Set<string>();
+  private readonly handshaken = new Set<string>();
   private readonly fallbackMs: number;
 
   constructor(private readonly opts: ActivationOptions) {
-    this.fallbackMs = opts.fallbackMs ?? 1500;
+    this.fallbackMs = opts.fallbackMs ?? 3000;
   }
 
   /** Notes that `key` is (now) configured on the device. */
@@ -40,9 +41,12 @@ export class Activation {
     return true;
   }
 
-  /** A handshake with `key` completed. */
-  handshake(key: string): void {
+  /** A handshake with `key` completed. Returns true the first time for this peer. */
+  handshake(key: string): boolean {
+    if (this.handshaken.has(key)) return false;
+    this.handshaken.add(key);
     this.active.add(key);
+    return true;
   }
 
   /** Whether `key` may initiate now (falls back to active after `fallbackMs`). */
@@ -71,5 +75,6 @@ export class Activation {
   forget(key: string): void {
     this.configuredAt.delete(key);
     this.active.delete(key);
+    this.handshaken.delete(key);
   }
 }

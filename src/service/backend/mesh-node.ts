@@ -84,8 +84,15 @@ export class MeshNode {
   async start(): Promise<void> {
     const { device, router, identity, interfaceName: iface, logger } = this.o;
     const undo: (() => Promise<void> | void)[] = [];
+    let mark = performance.now();
+    const step = (name: string): void => {
+      const now = performance.now();
+      logger.debug('start step done', { step: name, ms: Math.round(now - mark) });
+      mark = now;
+    };
     try {
       await device.create();
+      step('device created');
       undo.push(() => device.destroy());
       device.onExit((reason) => { if (!this.stopped) this.o.onDeviceLost(reason); });
       await device.configure({ privateKey: identity.privateKey, listenPort: this.o.listenPort });
@@ -94,6 +101,7 @@ export class MeshNode {
         ipv6Cidr: `${identity.meshIPv6}/64`,
       });
       await router.setLinkUp(iface, this.o.mtu ?? 1420);
+      step('interface configured');
       await this.exchange.bind().catch((err: NodeJS.ErrnoException) => {
         throw Object.assign(new Error(err.code === 'EADDRINUSE'
           ? `control port ${this.o.keys.gossipPort}/udp is already in use (another wgmesh or cloudroofd joined to this mesh on this host?)`
@@ -107,11 +115,17 @@ export class MeshNode {
       if (restored) logger.info('restored peers from cache', { count: restored });
       await this.lan.start();
       undo.push(() => this.lan.stop());
+      step('sockets open');
       this.protocol.helloCachedPeers();
       this.timers.push(setInterval(() => this.tick(), 5000));
-      this.timers.push(setInterval(() => void this.reconciler.refreshStats(), 2000));
+      // Handshakes show within 250 ms while some are pending, every 2 s once all are done.
+      let ticks = 0;
+      this.timers.push(setInterval(() => {
+        if (this.reconciler.awaitingHandshakes || ++ticks % 8 === 0) void this.reconciler.refreshStats();
+      }, 250));
       this.timers.push(setInterval(() => void this.saveCache(), 5 * 60_000));
       await this.reconciler.reconcileNow();
+      step('first reconcile');
     } catch (err) {
       this.stopped = true;
       for (const u of undo.reverse()) await Promise.resolve().then(u).catch(() => undefined);

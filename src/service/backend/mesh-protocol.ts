@@ -48,6 +48,7 @@ export class MeshProtocol {
   /** Our WireGuard endpoint as advertised (spec 4.1 step 4; observed-address adoption, 3.4). */
   advertisedEndpoint: string;
   private readonly contacted = new Map<string, number>();
+  private readonly replies = new Map<string, { datagram?: Uint8Array }>();
 
   constructor(private readonly o: MeshProtocolOptions) {
     this.advertisedEndpoint = `0.0.0.0:${o.listenPort}`;
@@ -60,9 +61,10 @@ export class MeshProtocol {
 
   /** A validated LAN announcement from `sourceIp` (spec 3.2 receive). */
   onLanAnnouncement(a: PeerAnnouncement, sourceIp: string): void {
-    const isNew = !this.o.store.get(a.wgPubkey);
     this.storeAnnouncement(a, 'lan', lanEndpoint(a.wgEndpoint, sourceIp));
-    if (isNew) void this.contact({ ip: sourceIp, port: this.o.keys.gossipPort });
+    // Also for peers first learned transitively (often without a usable endpoint): the exchange
+    // is what lets exactly one side initiate at once. contact() deduplicates per address.
+    void this.contact({ ip: sourceIp, port: this.o.keys.gossipPort });
   }
 
   /** Any opened datagram from the control socket. */
@@ -99,13 +101,31 @@ export class MeshProtocol {
   }
 
   private async onHello(payload: Record<string, unknown>, src: Source): Promise<void> {
+    // An initiator resends the very same sealed HELLO until it hears back; a resend is answered
+    // with the REPLY already built (Go answers every HELLO too) instead of being processed again.
+    const helloId = `${sourceKey(src)}|${String(payload.wg_pubkey)}|${String(payload.timestamp)}`;
+    const cached = this.replies.get(helloId);
+    if (cached) {
+      if (cached.datagram) this.o.send(cached.datagram, src);
+      return;
+    }
     const a = this.decode(payload);
     if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    const entry: { datagram?: Uint8Array } = {};
+    this.rememberReply(helloId, entry);
     this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
     this.o.activation.evidence(a.wgPubkey);
     await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
     const reply = { ...this.self(), knownPeers: this.knownPeers(), observedEndpoint: sourceKey(src) };
-    this.o.send(sealEnvelope(this.o.keys.gossipKey, 'REPLY', encodeAnnouncement(reply)), src);
+    entry.datagram = sealEnvelope(this.o.keys.gossipKey, 'REPLY', encodeAnnouncement(reply));
+    this.o.send(entry.datagram, src);
+  }
+
+  /** Keeps REPLYs for resent HELLOs for 5 s (bounded: at most 1024 entries). */
+  private rememberReply(id: string, entry: { datagram?: Uint8Array }): void {
+    this.replies.set(id, entry);
+    if (this.replies.size > 1024) this.replies.delete(this.replies.keys().next().value!);
+    setTimeout(() => this.replies.delete(id), 5000).unref();
   }
 
   private onReply(payload: Record<string, unknown>, src: Source): void {
@@ -167,7 +187,8 @@ export class MeshProtocol {
     if (this.contacted.size > 4096) this.contacted.delete(this.contacted.keys().next().value!);
     await this.o.reconciler.reconcileNow();
     const hello = { ...this.self(), knownPeers: this.knownPeers() };
-    await this.o.exchangeWith(to, sealEnvelope(this.o.keys.gossipKey, 'HELLO', encodeAnnouncement(hello)));
+    const reply = await this.o.exchangeWith(to, sealEnvelope(this.o.keys.gossipKey, 'HELLO', encodeAnnouncement(hello)));
+    if (!reply) this.o.logger.debug('no REPLY to HELLO', { to: key });
   }
 
   private controlEndpointOf(publicKey: string): Source | undefined {

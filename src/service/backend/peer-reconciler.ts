@@ -39,13 +39,14 @@ export class PeerReconciler {
   private chain: Promise<void> = Promise.resolve();
   private previous = new Map<string, DesiredPeer>();
   private fallbackTimer: NodeJS.Timeout | undefined;
+  private soonTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly observers: (() => void)[] = [];
 
   constructor(private readonly o: PeerReconcilerOptions) {
     o.store.onChanged((e) => {
       if (e.kind === 'removed') o.activation.forget(e.peer.publicKey);
-      void this.reconcileNow();
+      this.reconcileSoon();
     });
   }
 
@@ -66,6 +67,15 @@ export class PeerReconciler {
     return run;
   }
 
+  /** Schedules a reconcile a few milliseconds from now, so a burst of store events costs one. */
+  reconcileSoon(): void {
+    if (this.soonTimer || this.stopped) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.reconcileNow();
+    }, 5);
+  }
+
   /** Re-reads handshakes and counters (no change applied). */
   async refreshStats(): Promise<void> {
     if (this.stopped) return;
@@ -74,6 +84,12 @@ export class PeerReconciler {
     } catch (err) {
       this.o.logger.debug('device read failed', { error: (err as Error).message });
     }
+  }
+
+  /** True while a configured peer has no handshake yet: callers then poll faster. */
+  get awaitingHandshakes(): boolean {
+    const seen = new Set(this.observed?.peers.filter((p) => p.lastHandshakeTime > 0).map((p) => p.publicKey));
+    return [...this.previous.keys()].some((k) => !seen.has(k));
   }
 
   /** Whether the device has `publicKey` as a peer. */
@@ -85,6 +101,7 @@ export class PeerReconciler {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.fallbackTimer);
+    clearTimeout(this.soonTimer);
   }
 
   /** The peers that should be on the device now. */
@@ -120,6 +137,10 @@ export class PeerReconciler {
     const state = await this.o.device.get();
     this.observe(state);
     const desired = this.desired();
+    for (const d of desired) {
+      const before = this.previous.get(d.publicKey)?.persistentKeepaliveInterval;
+      if (before === 0 && d.persistentKeepaliveInterval > 0) this.o.logger.debug('peer may initiate now', { peer: d.publicKey.slice(0, 8) });
+    }
     const ops = planPeers(state.peers, desired, this.previous);
     if (ops.length > 0) {
       await this.o.device.applyPeers(ops);
@@ -133,7 +154,11 @@ export class PeerReconciler {
 
   private observe(state: DeviceState): void {
     this.observed = state;
-    for (const p of state.peers) if (p.lastHandshakeTime > 0) this.o.activation.handshake(p.publicKey);
+    for (const p of state.peers) {
+      if (p.lastHandshakeTime > 0 && this.o.activation.handshake(p.publicKey)) {
+        this.o.logger.debug('first handshake', { peer: p.publicKey.slice(0, 8) });
+      }
+    }
     for (const cb of this.observers) cb();
   }
 

@@ -90,7 +90,8 @@ describe('PeerStore (spec 3.1, 6.1.9)', () => {
     const seen: string[] = [];
     s.onChanged((e: PeerEvent) => seen.push(e.kind));
     s.update({ publicKey: K }, 'lan');
-    s.update({ publicKey: K }, 'lan');
+    s.update({ publicKey: K }, 'lan'); // only last_seen moves: no event
+    s.update({ publicKey: K, hostname: 'h' }, 'lan');
     s.remove(K);
     expect(seen).toEqual(['new', 'updated', 'removed']);
   });

@@ -43,6 +43,7 @@ export interface PeerRecord {
 }
 
 /** Store change notifications. */
+/** `updated` is sent only when a field other than last_seen changed, or activity did. */
 export type PeerEvent = { kind: 'new' | 'updated' | 'removed'; peer: PeerRecord };
 
 /** Spec 3.1 limits and timers. */
@@ -73,6 +74,11 @@ export function shouldUpdateEndpoint(current: string, currentMethod: string, nex
   if (b !== a) return b > a;
   if (isV6Endpoint(current) && !isV6Endpoint(next)) return false;
   return true;
+}
+
+/** The fields listeners care about, as one comparable string (activity included). */
+function material(p: PeerRecord, now: number): string {
+  return `${p.endpoint}|${p.meshIp}|${p.meshIpv6}|${p.hostname}|${p.natType}|${p.introducer}|${p.routableNetworks.join(',')}|${p.discoveredVia.length}|${now - p.lastSeen < PEER_ACTIVE_MS}`;
 }
 
 /** In-memory peer store with Go's merge semantics. */
@@ -111,6 +117,7 @@ export class PeerStore {
       this.emit({ kind: 'new', peer: rec });
       return rec;
     }
+    const before = material(existing, now);
     if (input.endpoint && shouldUpdateEndpoint(existing.endpoint, existing.endpointMethod, input.endpoint, method)) {
       existing.endpoint = input.endpoint;
       existing.endpointMethod = method;
@@ -127,7 +134,9 @@ export class PeerStore {
       existing.lastSeen = now;
     }
     if (!existing.discoveredVia.includes(method)) existing.discoveredVia.push(method);
-    this.emit({ kind: 'updated', peer: existing });
+    // A refresh of last_seen alone is not news: announcements arrive every few seconds from
+    // every peer, and listeners (reconcile, watch streams) only care about what they show.
+    if (material(existing, now) !== before) this.emit({ kind: 'updated', peer: existing });
     return existing;
   }
 

@@ -53,6 +53,7 @@ export class ServiceBackend implements Backend {
   private lock: Promise<unknown> = Promise.resolve();
   private readonly startedAt: number;
   private lastPeersJson = '';
+  private peersTimer: NodeJS.Timeout | undefined;
   private identity: { publicKey: string; meshIPv4: string; meshIPv6: string } | undefined;
 
   constructor(private readonly o: ServiceBackendOptions) {
@@ -103,11 +104,21 @@ export class ServiceBackend implements Backend {
         throw new ControlError('already-joined', 'this node is already in another mesh; run `cloudroof leave` first, or join with --switch to move to the new one');
       }
       if (this.node) await this.disconnect(true);
-      await this.connect(mesh);
-      await this.o.prefsFile.saveSecret(req.secret.trim());
+      // The intent is written while the interface comes up (either can take a while on a busy
+      // host); if the join fails, the previous intent is put back, so a failed join changes nothing.
+      const previous = { secret: await this.o.prefsFile.loadSecret(), prefs: this.prefs };
       const next: StoredPrefs = { ...this.prefs, wantConnected: true };
       if (req.meshSubnet) next.meshSubnet = mesh.subnet.cidr;
-      await this.savePrefs(next);
+      const saving = this.o.prefsFile.saveSecret(req.secret.trim()).then(() => this.savePrefs(next));
+      try {
+        await this.connect(mesh);
+        await saving;
+      } catch (err) {
+        await saving.catch(() => undefined);
+        await this.o.prefsFile.restoreSecret(previous.secret).catch(() => undefined);
+        await this.savePrefs(previous.prefs).catch(() => undefined);
+        throw err;
+      }
       return this.status();
     });
   }
@@ -187,14 +198,16 @@ export class ServiceBackend implements Backend {
     this.mesh = mesh;
     this.emitStatus();
     try {
+      const t0 = performance.now();
       const identity = await loadIdentity(this.o.stateDir, mesh.keys, mesh.raw, mesh.subnet);
       this.listenPort = await this.o.findListenPort(this.o.listenPort, this.o.listenPortExplicit);
       const device = await this.o.createDevice(this.o.interfaceName);
+      this.o.logger.debug('identity, port and device chosen', { ms: Math.round(performance.now() - t0) });
       const node = new MeshNode({
         rawSecret: mesh.raw, keys: mesh.keys, subnet: mesh.subnet, identity, interfaceName: this.o.interfaceName,
         listenPort: this.listenPort, hostname: this.o.hostname, stateDir: this.o.stateDir, device, router: this.o.router,
         clock: this.o.clock, logger: this.o.logger.child('mesh'),
-        onChanged: () => this.emitPeersIfChanged(),
+        onChanged: () => this.emitPeersSoon(),
         onDeviceLost: (reason) => void this.onDeviceLost(reason),
       });
       await node.start();
@@ -278,6 +291,15 @@ export class ServiceBackend implements Backend {
 
   private emitStatus(): void {
     this.emit({ type: 'status', status: this.status() });
+  }
+
+  /** Coalesces bursts of changes (a REPLY can touch dozens of peers) into one watch event. */
+  private emitPeersSoon(): void {
+    if (this.peersTimer || this.listeners.size === 0) return;
+    this.peersTimer = setTimeout(() => {
+      this.peersTimer = undefined;
+      this.emitPeersIfChanged();
+    }, 100);
   }
 
   private emitPeersIfChanged(): void {

@@ -85,14 +85,17 @@ export class ExchangeSocket {
   }
 
   /**
-   * HELLO/REPLY exchange (spec 3.4 initiator): sends `hello` now and every `intervalMs` until a
-   * REPLY arrives from exactly `to`, or `timeoutMs` passes. Resolves with the REPLY payload or null.
+   * HELLO/REPLY exchange (spec 3.4 initiator): sends `hello` now and again until a REPLY arrives
+   * from exactly `to`, or `timeoutMs` passes. Resolves with the REPLY payload or null.
+   * Go resends every 100 ms for 4 s (the burst is its hole punch); we start at `intervalMs` and
+   * double up to 800 ms, which keeps the early burst but not the storm: on a busy LAN a REPLY can
+   * take longer than 100 ms, and every resend costs the receiver a full HELLO.
    */
   exchange(to: Source, hello: Uint8Array, intervalMs = 100, timeoutMs = 4000): Promise<Record<string, unknown> | null> {
     const key = sourceKey(to);
     return new Promise((resolve) => {
       const finish = (payload: Record<string, unknown> | null): void => {
-        clearInterval(timer);
+        clearTimeout(timer);
         clearTimeout(deadline);
         if (this.pending.get(key) === onReply) this.pending.delete(key);
         resolve(payload);
@@ -101,7 +104,13 @@ export class ExchangeSocket {
       this.pending.get(key)?.({}); // a newer exchange to the same address supersedes
       this.pending.set(key, onReply);
       this.send(hello, to);
-      const timer = setInterval(() => this.send(hello, to), intervalMs);
+      let delay = intervalMs;
+      const resend = (): void => {
+        this.send(hello, to);
+        delay = Math.min(delay * 2, 800);
+        timer = setTimeout(resend, delay);
+      };
+      let timer = setTimeout(resend, delay);
       const deadline = setTimeout(() => finish(null), timeoutMs);
     });
   }

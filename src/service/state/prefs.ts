@@ -56,6 +56,12 @@ export class PrefsFile {
     }
   }
 
+  /** Puts back an earlier secret, or removes the file when there was none (join rollback). */
+  async restoreSecret(previous: string | undefined): Promise<void> {
+    if (previous === undefined) await fs.rm(this.secretPath, { force: true });
+    else await this.saveSecret(previous);
+  }
+
   /** Stores the secret (0600) atomically. */
   async saveSecret(secret: string): Promise<void> {
     await writeFileAtomic(this.secretPath, secret + '\n', 0o600);

@@ -11,23 +11,20 @@ describe('LinuxRouter (golden argv)', () => {
     const router = new LinuxRouter(r);
     await router.setInterfaceAddresses('wg0', { ipv4Cidr: '10.42.7.33/16', ipv6Cidr: 'fd12:3456::abcd/64' });
     await router.setLinkUp('wg0', 1420);
-    expect(r.commands()).toEqual([
-      'ip -4 addr flush dev wg0',
-      'ip -4 addr replace 10.42.7.33/16 dev wg0',
-      'ip -6 addr flush dev wg0 scope global',
-      'ip -6 addr replace fd12:3456::abcd/64 dev wg0 nodad',
-      'ip link set dev wg0 mtu 1420 up',
-    ]);
+    expect(r.commands()).toEqual(['ip -batch -', 'ip link set dev wg0 mtu 1420 up']);
+    expect(r.calls[0]?.input).toBe([
+      'addr flush dev wg0 scope global',
+      'addr replace 10.42.7.33/16 dev wg0',
+      'addr replace fd12:3456::abcd/64 dev wg0 nodad',
+      '',
+    ].join('\n'));
   });
 
-  it('without IPv6 only flushes global IPv6 addresses', async () => {
+  it('without IPv6 flushes the global addresses and sets IPv4 only', async () => {
     const r = new FakeCommandRunner();
     await new LinuxRouter(r).setInterfaceAddresses('mesh-1', { ipv4Cidr: '192.168.100.55/24' });
-    expect(r.commands()).toEqual([
-      'ip -4 addr flush dev mesh-1',
-      'ip -4 addr replace 192.168.100.55/24 dev mesh-1',
-      'ip -6 addr flush dev mesh-1 scope global',
-    ]);
+    expect(r.commands()).toEqual(['ip -batch -']);
+    expect(r.calls[0]?.input).toBe('addr flush dev mesh-1 scope global\naddr replace 192.168.100.55/24 dev mesh-1\n');
   });
 
   it('deletes links idempotently and tests existence', async () => {

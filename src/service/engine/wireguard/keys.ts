@@ -47,8 +47,21 @@ export function generateKeyPair(): KeyPair {
   return { privateKey: priv, publicKey: publicKeyFromPrivate(priv) };
 }
 
+// Every device read derives the public key from the reported private key; the node has one
+// key, so a tiny cache removes an X25519 scalar multiplication from every reconcile.
+const publicKeyCache = new Map<string, string>();
+
 /** The public key of a base64 private key (like `wg pubkey`). Throws on a malformed key. */
 export function publicKeyFromPrivate(privateKeyB64: string): string {
+  const cached = publicKeyCache.get(privateKeyB64);
+  if (cached) return cached;
+  const pub = derivePublicKey(privateKeyB64);
+  if (publicKeyCache.size >= 8) publicKeyCache.clear();
+  publicKeyCache.set(privateKeyB64, pub);
+  return pub;
+}
+
+function derivePublicKey(privateKeyB64: string): string {
   const der = Buffer.concat([pkcs8X25519Prefix, rawKey(privateKeyB64, 'private key')]);
   const priv = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   const jwk = createPublicKey(priv).export({ format: 'jwk' });
