@@ -15,6 +15,8 @@ import { createLogger, type LogLevel } from './log';
 import { ensureStateDir } from './state/atomic-file';
 import { PrefsFile } from './state/prefs';
 import { ControlError } from '../shared/protocol';
+import { useHashBackend } from '../shared/mesh/hash';
+import { nodeHashBackend } from './mesh/node-hash';
 
 /** Settings from flags and environment. */
 export interface ServiceConfig {
@@ -37,6 +39,7 @@ export interface RunningService {
 
 /** Starts the service; rejects with a user-facing message when it cannot. */
 export async function startService(cfg: ServiceConfig): Promise<RunningService> {
+  useHashBackend(nodeHashBackend);
   let level: LogLevel = cfg.logLevel ?? 'info';
   let secret: string | undefined;
   const logger = createLogger('cloudroofd', { level: () => level, scrub: () => (secret ? [secret] : []) });

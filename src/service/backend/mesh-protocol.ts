@@ -22,7 +22,7 @@ import type { Identity } from '../state/identity';
 import type { Activation } from './activation';
 import { announcementToPeerInput } from './peer-input';
 import type { PeerReconciler } from './peer-reconciler';
-import type { DiscoveryMethod, PeerStore } from './peer-store';
+import { endpointMethodRank, type DiscoveryMethod, type PeerStore } from './peer-store';
 
 /** How long we wait before contacting the same control address again (spec 3.5 dedupe). */
 const CONTACT_DEDUPE_MS = 60_000;
@@ -170,6 +170,13 @@ export class MeshProtocol {
 
   private storeKnownPeer(k: KnownPeer): void {
     if (k.wgPubkey === this.o.identity.publicKey) return;
+    const known = this.o.store.get(k.wgPubkey);
+    // Every HELLO/REPLY repeats the sender's whole peer list; an entry that would change nothing
+    // (transitive updates never refresh liveness, spec 3.1) is skipped before any parsing.
+    if (known && known.discoveredVia.includes('dht-transitive') && known.introducer === k.introducer
+      && known.meshIp === k.meshIp && (k.meshIpv6 === '' || known.meshIpv6 === k.meshIpv6)
+      && (k.hostname === '' || known.hostname === k.hostname) && (k.natType === '' || known.natType === k.natType)
+      && (k.wgEndpoint === '' || known.endpoint === k.wgEndpoint || endpointMethodRank(known.endpointMethod) > endpointMethodRank('dht-transitive'))) return;
     const input = announcementToPeerInput(k, knownPeerEndpoint(k.wgEndpoint), this.o.subnet, this.o.keys);
     if (!input) return;
     const isNew = !this.o.store.get(input.publicKey);

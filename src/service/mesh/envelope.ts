@@ -6,7 +6,6 @@
  * no replay protection (spec 7.4 items 5–6): a captured envelope opens again for 10 minutes.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { fromBase64, toBase64 } from '../../shared/mesh/encoding';
 import { foldName, goJsonString, isIntegerLiteral, isJsonObject, markNonIntegerLiterals, topLevelMembers } from './go-json';
 
 /** The only protocol version (plaintext member `protocol`). */
@@ -63,7 +62,16 @@ export function sealEnvelope(gossipKey: Uint8Array, type: string, plaintext: Uin
   const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
   const cipher = createCipheriv('aes-256-gcm', gossipKey, iv);
   const sealed = Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
-  return Buffer.from(`{"type":${goJsonString(type)},"nonce":"${toBase64(iv)}","ciphertext":"${toBase64(sealed)}"}`, 'utf8');
+  return Buffer.from(`{"type":${goJsonString(type)},"nonce":"${Buffer.from(iv).toString('base64')}","ciphertext":"${sealed.toString('base64')}"}`, 'utf8');
+}
+
+// Go's base64.StdEncoding: standard alphabet, padding required, CR/LF ignored. Checked with a
+// regular expression and decoded natively: this runs for every datagram, so no JS byte loop.
+const STD_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeStdBase64(v: string): Buffer | null {
+  const s = v.includes('\r') || v.includes('\n') ? v.replace(/[\r\n]/g, '') : v;
+  return STD_BASE64.test(s) ? Buffer.from(s, 'base64') : null;
 }
 
 function parseOuter(datagram: Uint8Array): { type: string; nonce: Uint8Array; ciphertext: Uint8Array } {
@@ -88,7 +96,7 @@ function parseOuter(datagram: Uint8Array): { type: string; nonce: Uint8Array; ci
   const bytes = (v: unknown, name: string): Uint8Array => {
     if (v === null) return new Uint8Array(0);
     if (typeof v !== 'string') throw new EnvelopeError('bad-json', `${name} is not a string`);
-    const b = fromBase64(v);
+    const b = decodeStdBase64(v);
     if (!b) throw new EnvelopeError('bad-base64', name);
     return b;
   };

@@ -2,7 +2,7 @@
  * Mesh addresses (spec 1.4–1.7) and collision detection (1.9). Pure functions of the public key
  * text, the raw secret and the derived subnet bytes; verified against spec 6.3.2–6.3.3.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256 } from './hash';
 import type { MeshKeys } from './derive';
 import { compareBytewise, concatBytes, utf8, utf8Length } from './encoding';
 import { cidrContains, formatIp, parseCidr, parseIp, toIPv4 } from './ip';

@@ -2,8 +2,7 @@
  * Everything wgmesh derives from the raw secret (spec 1.3, pkg/crypto/derive.go), the hourly
  * DHT infohash, and the `wgmesh status` summary (spec 5.4). Pure; verified against spec 6.3.1.
  */
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { hkdfSha256, sha256 } from './hash';
 import { parseMeshSubnet } from './address';
 import { concatBytes, toBase64, toHex, utf8 } from './encoding';
 import { assertSecretLength } from './secret';
@@ -48,7 +47,7 @@ export const LAN_MULTICAST_PORT = 51830;
 const EMPTY = new Uint8Array(0);
 
 function derive(secret: Uint8Array, info: string, n: number): Uint8Array {
-  return hkdf(sha256, secret, EMPTY, utf8(info), n);
+  return hkdfSha256(secret, EMPTY, utf8(info), n);
 }
 
 /**

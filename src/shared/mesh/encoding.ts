@@ -6,7 +6,9 @@
 
 const STD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const STD_INDEX: ReadonlyMap<string, number> = new Map([...STD].map((c, i) => [c, i]));
+/** Char code → 6-bit value, -1 for characters outside the standard alphabet. */
+const STD_INDEX = new Int8Array(128).fill(-1);
+for (let i = 0; i < STD.length; i++) STD_INDEX[STD.charCodeAt(i)] = i;
 
 const textEncoder = new TextEncoder();
 
@@ -63,7 +65,7 @@ export function toBase64Url(bytes: Uint8Array): string {
  * are ignored, non-zero trailing bits are tolerated. Returns `null` for invalid input.
  */
 export function fromBase64(text: string): Uint8Array | null {
-  const s = text.replace(/[\r\n]/g, '');
+  const s = text.includes('\r') || text.includes('\n') ? text.replace(/[\r\n]/g, '') : text;
   if (s.length % 4 !== 0) return null;
   const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
   const body = s.length - pad;
@@ -72,8 +74,12 @@ export function fromBase64(text: string): Uint8Array | null {
   for (let i = 0; i < s.length; i += 4) {
     let v = 0;
     for (let j = 0; j < 4; j++) {
-      const idx = i + j < body ? STD_INDEX.get(s.charAt(i + j)) : 0;
-      if (idx === undefined) return null;
+      let idx = 0;
+      if (i + j < body) {
+        const c = s.charCodeAt(i + j);
+        idx = c < 128 ? (STD_INDEX[c] as number) : -1;
+        if (idx < 0) return null;
+      }
       v = (v << 6) | idx;
     }
     for (let j = 0; j < 3 && o < out.length; j++) out[o++] = (v >> (16 - 8 * j)) & 255;

@@ -13,6 +13,10 @@ import ipaddr from 'ipaddr.js';
  * not an IP literal or prefix.
  */
 export function canonicalCidr(s: string): string {
+  return memo(cidrCache, s, computeCanonicalCidr);
+}
+
+function computeCanonicalCidr(s: string): string {
   const slash = s.indexOf('/');
   const host = slash < 0 ? s : s.slice(0, slash);
   const family = isIP(host);
@@ -62,5 +66,19 @@ export function formatEndpoint(e: Endpoint): string {
 
 /** `formatEndpoint(parseEndpoint(s))`: one spelling per endpoint, for comparisons. */
 export function canonicalEndpoint(s: string): string {
-  return formatEndpoint(parseEndpoint(s));
+  return memo(endpointCache, s, (x) => formatEndpoint(parseEndpoint(x)));
+}
+
+// Reconcile canonicalises the same few strings (each peer's endpoint and allowed IPs) on every
+// run; a bounded cache keeps that off the hot path. Failures are not cached (they throw).
+const cidrCache = new Map<string, string>();
+const endpointCache = new Map<string, string>();
+
+function memo(cache: Map<string, string>, key: string, compute: (s: string) => string): string {
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  const value = compute(key);
+  if (cache.size >= 4096) cache.clear();
+  cache.set(key, value);
+  return value;
 }

@@ -198,6 +198,8 @@ export class UserspaceWireGuardDevice implements WireGuardDevice {
 
   private async deleteLinkIfPresent(): Promise<boolean> {
     if ((this.opts.platform ?? process.platform) !== 'linux') return false; // utun dies with its process
+    // Without a namespace prefix our /sys is the device's: no process needed to see it is absent.
+    if (!this.opts.spawnPrefix && !existsSync(`/sys/class/net/${this.name}`)) return false;
     try {
       await this.opts.runner.run(['ip', 'link', 'show', 'dev', this.name]);
     } catch {
