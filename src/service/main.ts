@@ -19,6 +19,7 @@ Options (environment variable in brackets):
   --interface NAME     WireGuard interface [CLOUDROOF_INTERFACE] (default cloudroof0; utun20 on macOS)
   --listen-port N      WireGuard UDP port [CLOUDROOF_LISTEN_PORT] (default 51820, next free one if busy)
   --log-level LEVEL    debug | info | warn | error [CLOUDROOF_LOG_LEVEL]
+  (CLOUDROOF_HOSTNAME overrides the name announced to peers)
   --version, --help
 `;
 

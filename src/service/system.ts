@@ -79,7 +79,10 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
   };
 }
 
-/** The OS hostname reduced to what announcements may carry (printable ASCII, ≤ 253 bytes). */
+/**
+ * The name announced to peers: CLOUDROOF_HOSTNAME if set (several nodes on one host, labs), else
+ * the OS hostname, reduced to what announcements may carry (printable ASCII, ≤ 253 bytes).
+ */
 function printableHostname(): string {
-  return os.hostname().replace(/[^\x20-\x7e]/g, '').slice(0, 253);
+  return (process.env.CLOUDROOF_HOSTNAME || os.hostname()).replace(/[^\x20-\x7e]/g, '').slice(0, 253);
 }

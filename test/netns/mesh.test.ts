@@ -1,7 +1,7 @@
 // The mesh core end to end: real cloudroofd processes, real wireguard-go, real namespaces on a
 // bridge. Root only; everything created here is removed in afterAll, also when a test fails.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabCluster } from '../../src/cli/lab/cluster';
@@ -33,7 +33,14 @@ describe.skipIf(!canRun)('mesh on a LAN (netns, wireguard-go)', () => {
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    try {
+      // The secret must not appear in anything the nodes logged (cloudroofd logs, CLI output).
+      if (cluster) for (const file of listFiles(cluster.lab.tmpDir)) {
+        if (file.endsWith('.log')) expect(readFileSync(file, 'utf8'), file).not.toContain(parseSecret(secret));
+      }
+    } finally {
+      await cluster?.destroy();
+    }
   });
 
   it('three nodes form a full mesh and ping each other over IPv4 and IPv6', async () => {
@@ -79,6 +86,26 @@ describe.skipIf(!canRun)('mesh on a LAN (netns, wireguard-go)', () => {
     await cluster.stopNode(i);
   });
 
+  it('a join that fails half-way leaves no interface and no saved intent', async () => {
+    const i = await cluster.lab.addNode();
+    await cluster.startNode(i);
+    const gossipPort = deriveMeshKeys(parseSecret(secret)).gossipPort;
+    // Something else holds the mesh's control port in this namespace.
+    const holder = cluster.lab.spawn(i, [process.execPath, '-e',
+      `require('dgram').createSocket('udp6').bind(${gossipPort}, '::', () => console.log('bound'))`], { logName: 'holder' });
+    await cluster.waitFor(() => cluster.lab.readLog(i, 'holder').includes('bound'), { timeoutMs: 5000, what: 'the port holder' });
+    const r = await cluster.cli(i, ['join', '--secret-file', secretFile]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/in use/);
+    expect(r.stderr).not.toContain(parseSecret(secret));
+    expect((await cluster.lab.exec(i, ['ip', 'link', 'show', cluster.interfaceName(i)])).code).not.toBe(0);
+    const status = await cluster.statusJson(i);
+    expect(status.want_connected).toBe(false);
+    expect(existsSync(join(cluster.stateDir(i), 'secret'))).toBe(false);
+    holder.kill('SIGKILL');
+    await cluster.stopNode(i);
+  });
+
   it('kill -9 and restart keeps the mesh IP and rejoins', async () => {
     const before = await cluster.statusJson(2);
     await cluster.killNode(2);
@@ -114,4 +141,11 @@ async function waitForPeerCounts3(cluster: LabCluster) {
     if (all.every((s) => s.peer_count === 2)) return all;
     throw new Error(`peer counts ${all.map((s) => s.peer_count).join(',')}`);
   }, { timeoutMs: 20_000, what: 'three nodes to see each other' });
+}
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? listFiles(p) : [p];
+  });
 }

@@ -119,7 +119,7 @@ export class LabCluster {
       '--interface', this.interfaceName(i), '--log-level', 'debug'];
     if (opts.listenPort !== undefined) argv.push('--listen-port', String(opts.listenPort));
     argv.push(...(opts.extraArgs ?? []));
-    const child = this.lab.spawn(i, argv, { logName: 'cloudroofd', env: opts.env });
+    const child = this.lab.spawn(i, argv, { logName: 'cloudroofd', env: { CLOUDROOF_HOSTNAME: `node${i}`, ...opts.env } });
     this.procs.set(i, child);
     try {
       await waitFor(async () => {

@@ -20,6 +20,7 @@ export const ERROR_STATUS = {
   'already-joined': 409,
   'not-joined': 409,
   'busy': 409,
+  'port-in-use': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'system-error': 500,
