@@ -4,8 +4,8 @@
  * data on the exchange path). Mesh addresses outside this mesh's subnet or /64 are dropped: a
  * member advertising `mesh_ip: 1.1.1.1` would otherwise pull that address into the tunnel.
  */
-import ipaddr from 'ipaddr.js';
-import { meshIPInSubnet, type MeshSubnet } from '../../shared/mesh/address';
+import { meshIPInSubnet, meshIPv6InPrefix, type MeshSubnet } from '../../shared/mesh/address';
+import { parseCidr } from '../../shared/mesh/ip';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import { isValidKey } from '../engine/wireguard/keys';
 import type { PeerAnnouncement } from '../mesh/messages';
@@ -22,32 +22,10 @@ export function announcementToPeerInput(a: Pick<PeerAnnouncement, 'wgPubkey' | '
     publicKey: a.wgPubkey,
     hostname: a.hostname && PRINTABLE.test(a.hostname) ? a.hostname : undefined,
     meshIp: a.meshIp && meshIPInSubnet(a.meshIp, subnet) ? a.meshIp : undefined,
-    meshIpv6: a.meshIpv6 && inMeshPrefix(a.meshIpv6, keys.meshPrefixV6) ? canonicalV6(a.meshIpv6) : undefined,
+    meshIpv6: a.meshIpv6 ? meshIPv6InPrefix(a.meshIpv6, keys.meshPrefixV6) : undefined,
     endpoint: endpoint || undefined,
     introducer: a.introducer === true,
-    routableNetworks: (a.routableNetworks ?? []).filter(isCidr),
+    routableNetworks: (a.routableNetworks ?? []).filter((c) => parseCidr(c) !== null),
     natType: a.natType && NAT_TYPES.has(a.natType) ? a.natType : undefined,
   };
-}
-
-function inMeshPrefix(ip: string, prefix: Uint8Array): boolean {
-  try {
-    const bytes = ipaddr.IPv6.parse(ip).toByteArray();
-    return prefix.every((b, i) => bytes[i] === b);
-  } catch {
-    return false;
-  }
-}
-
-function canonicalV6(ip: string): string {
-  return ipaddr.IPv6.parse(ip).toRFC5952String();
-}
-
-function isCidr(s: string): boolean {
-  try {
-    ipaddr.parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -4,9 +4,8 @@
  * leave and restarts, so the node keeps its mesh IP (spec 1.8).
  */
 import path from 'node:path';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { deriveMeshIPv4, deriveMeshIPv6, meshIPInSubnet, type MeshSubnet } from '../../shared/mesh/address';
+import { deriveMeshIPv4, deriveMeshIPv6, meshIPInSubnet, meshIPv6InPrefix, type MeshSubnet } from '../../shared/mesh/address';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import { generateKeyPair, isValidKey, publicKeyFromPrivate } from '../engine/wireguard/keys';
 import { readJsonFile, writeJsonFile } from './atomic-file';
@@ -51,21 +50,11 @@ export async function loadIdentity(stateDir: string, keys: MeshKeys, rawSecret: 
     : deriveMeshIPv4(keys, publicKey, rawSecret, { subnet });
   // Go keeps any stored IPv6 (spec 1.8); one outside this secret's /64 could never route, so
   // unlike Go we re-derive it then, as we do for IPv4.
-  const meshIPv6 = stored?.mesh_ipv6 && inPrefixV6(stored.mesh_ipv6, keys.meshPrefixV6)
-    ? stored.mesh_ipv6
-    : deriveMeshIPv6(keys, publicKey, rawSecret);
+  const meshIPv6 = (stored?.mesh_ipv6 && meshIPv6InPrefix(stored.mesh_ipv6, keys.meshPrefixV6))
+    || deriveMeshIPv6(keys, publicKey, rawSecret);
   const identity = { privateKey, publicKey, meshIPv4, meshIPv6 };
   if (!stored || stored.wg_pubkey !== publicKey || stored.mesh_ip !== meshIPv4 || stored.mesh_ipv6 !== meshIPv6) {
     await writeJsonFile(file, { wg_pubkey: publicKey, wg_private_key: privateKey, mesh_ip: meshIPv4, mesh_ipv6: meshIPv6 });
   }
   return identity;
-}
-
-function inPrefixV6(ip: string, prefix: Uint8Array): boolean {
-  try {
-    const bytes = ipaddr.IPv6.parse(ip).toByteArray();
-    return prefix.every((b, i) => bytes[i] === b);
-  } catch {
-    return false;
-  }
 }

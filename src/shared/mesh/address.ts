@@ -5,7 +5,7 @@
 import { sha256 } from './hash';
 import type { MeshKeys } from './derive';
 import { compareBytewise, concatBytes, utf8, utf8Length } from './encoding';
-import { cidrContains, formatIp, parseCidr, parseIp, toIPv4 } from './ip';
+import { cidrContains, formatIp, parseCidr, parseIp, parseIPv6, toIPv4 } from './ip';
 
 /**
  * An IPv4 mesh subnet: masked base address, prefix length, canonical `base/len` text, and
@@ -117,6 +117,16 @@ export function meshIPInSubnet(ip: string, subnet: MeshSubnet): boolean {
   const v4 = bytes ? toIPv4(bytes) : null;
   const net = parseCidr(subnet.cidr);
   return v4 !== null && net !== null && cidrContains(net, v4);
+}
+
+/**
+ * The canonical text of `ip` when it is an IPv6 address inside this mesh's /64 (`prefix` =
+ * MeshPrefixV6), else undefined. Used for stored and received mesh IPv6 addresses.
+ */
+export function meshIPv6InPrefix(ip: string, prefix: Uint8Array): string | undefined {
+  const bytes = ip.includes(':') ? parseIPv6(ip) : null;
+  if (!bytes || !prefix.every((b, k) => bytes[k] === b)) return undefined;
+  return formatIp(bytes);
 }
 
 /** Winner of a mesh-IP collision: the byte-wise smaller public key (spec 1.9). */
