@@ -116,6 +116,16 @@ describe.skipIf(!canRun)('mesh on a LAN (netns, wireguard-go)', () => {
     await waitForMeshPings(cluster, statuses.slice(0, 3), { timeoutMs: 20_000 });
   });
 
+  it('wireguard-go dying under the service is detected and the node comes back', async () => {
+    const before = await cluster.statusJson(1);
+    execFileSync('pkill', ['-KILL', '-f', `wireguard-go -f ${cluster.interfaceName(1)}$`]);
+    await cluster.waitFor(() => cluster.lab.readLog(1, 'cloudroofd').includes('WireGuard device lost'), { timeoutMs: 5000, what: 'the service to notice' });
+    const statuses = await waitForPeerCounts3(cluster);
+    expect(statuses[1]!.mesh_ipv4).toBe(before.mesh_ipv4);
+    expect(statuses[1]!.tunnel_state).toBe('connected');
+    await waitForMeshPings(cluster, statuses, { timeoutMs: 20_000 });
+  });
+
   it('leave removes the interface and the others drop the peer at once (GOODBYE)', async () => {
     const iface = cluster.interfaceName(2);
     const t0 = Date.now();
