@@ -31,8 +31,7 @@ export async function measureStaticFloor(): Promise<number> {
       await dev.create();
       await dev.configure({ privateKey: keys[i]!.privateKey, listenPort: 51820 });
       const router = new LinuxRouter(runner);
-      await router.setInterfaceAddresses(dev.name, { ipv4Cidr: `${mesh[i]}/16` });
-      await router.setLinkUp(dev.name, 1420);
+      await router.configureInterface(dev.name, { ipv4Cidr: `${mesh[i]}/16` }, 1420);
       const j = 1 - i;
       await dev.applyPeers([{ type: 'set', publicKey: keys[j]!.publicKey, presharedKey: psk, endpoint: `${lab.lanIp(j)}:51820`, allowedIps: [`${mesh[j]}/32`], persistentKeepaliveInterval: i === 0 ? 25 : 0 }]);
     }));

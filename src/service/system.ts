@@ -9,7 +9,7 @@ import { startControlServer, type ControlServer } from './control/server';
 import { ExecCommandRunner } from './engine/exec';
 import { missingPrograms } from './engine/preflight';
 import { createRouter } from './engine/router/router';
-import { createWireGuardDevice, findFreeListenPort } from './engine/wireguard/device';
+import { createWireGuardDevice, findFreeListenPort, kernelModuleMayExist } from './engine/wireguard/device';
 import { UserspaceWireGuardDevice } from './engine/wireguard/userspace-device';
 import { createLogger, type LogLevel } from './log';
 import { ensureStateDir } from './state/atomic-file';
@@ -52,7 +52,7 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
     createDevice: async (name) => {
       const missing = missingPrograms(process.platform === 'linux' ? ['ip'] : ['ifconfig', 'route']);
       if (missing) throw new ControlError('wireguard-unavailable', missing);
-      const device = await createWireGuardDevice(name, { runner, logger });
+      const device = await createWireGuardDevice(name, { runner, logger, kernelModuleMayExist: () => kernelModuleMayExist() });
       if (device instanceof UserspaceWireGuardDevice) {
         const noWgGo = missingPrograms(['wireguard-go']);
         if (noWgGo) throw new ControlError('wireguard-unavailable', `no kernel WireGuard module and ${noWgGo}`);

@@ -12,6 +12,15 @@ describe('Activation', () => {
     expect(b.evidence('A')).toBe(false);
     expect(b.isActive('A', 1)).toBe(false);
   });
+  it('the larger key waits much longer when the peer showed it will initiate', () => {
+    const b = new Activation({ ownKey: 'B', fallbackMs: 1000, evidenceFallbackMs: 10_000 });
+    b.configured('A', 0);
+    b.evidence('A');
+    expect(b.isActive('A', 5000)).toBe(false);
+    expect(b.nextFallbackIn(5000)).toBe(5000);
+    expect(b.isActive('A', 10_000)).toBe(true);
+  });
+
   it('falls back after the timeout and on a handshake', () => {
     const b = new Activation({ ownKey: 'B', fallbackMs: 1000 });
     b.configured('A', 0);

@@ -8,7 +8,10 @@
  *  - a handshake has happened (nothing left to race), or
  *  - the peer showed that it has configured us (we only send HELLO/REPLY after configuring the
  *    recipient) and our key sorts first — exactly one side of a pair initiates, or
- *  - `fallbackMs` passed (peers that never send evidence, such as Go nodes on a LAN).
+ *  - `fallbackMs` passed without evidence (peers that never send any, such as Go nodes on a
+ *    LAN), or the much longer `evidenceFallbackMs` with evidence: then the other side, having
+ *    the smaller key, initiates (Go peers initiate as soon as their reconcile adds us), and our
+ *    initiating as well would only risk the collision under load.
  * Pure: the caller passes the time.
  */
 
@@ -16,6 +19,7 @@
 export interface ActivationOptions {
   ownKey: string;
   fallbackMs?: number;
+  evidenceFallbackMs?: number;
 }
 
 /** Tracks which peers may initiate. */
@@ -24,9 +28,12 @@ export class Activation {
   private readonly active = new Set<string>();
   private readonly handshaken = new Set<string>();
   private readonly fallbackMs: number;
+  private readonly evidenceFallbackMs: number;
+  private readonly evidenced = new Set<string>();
 
   constructor(private readonly opts: ActivationOptions) {
     this.fallbackMs = opts.fallbackMs ?? 3000;
+    this.evidenceFallbackMs = opts.evidenceFallbackMs ?? 15_000;
   }
 
   /** Notes that `key` is (now) configured on the device. */
@@ -36,6 +43,7 @@ export class Activation {
 
   /** The peer has configured us (it sent a HELLO or REPLY). Returns true if this activated it. */
   evidence(key: string): boolean {
+    this.evidenced.add(key);
     if (this.active.has(key) || this.opts.ownKey >= key) return false;
     this.active.add(key);
     return true;
@@ -53,7 +61,7 @@ export class Activation {
   isActive(key: string, nowMs: number): boolean {
     if (this.active.has(key)) return true;
     const at = this.configuredAt.get(key);
-    if (at !== undefined && nowMs - at >= this.fallbackMs) {
+    if (at !== undefined && nowMs - at >= this.fallbackOf(key)) {
       this.active.add(key);
       return true;
     }
@@ -65,10 +73,14 @@ export class Activation {
     let next: number | undefined;
     for (const [k, at] of this.configuredAt) {
       if (this.active.has(k)) continue;
-      const due = Math.max(0, at + this.fallbackMs - nowMs);
+      const due = Math.max(0, at + this.fallbackOf(k) - nowMs);
       next = next === undefined ? due : Math.min(next, due);
     }
     return next;
+  }
+
+  private fallbackOf(key: string): number {
+    return this.evidenced.has(key) ? this.evidenceFallbackMs : this.fallbackMs;
   }
 
   /** Forgets a removed peer. */
@@ -76,5 +88,6 @@ export class Activation {
     this.configuredAt.delete(key);
     this.active.delete(key);
     this.handshaken.delete(key);
+    this.evidenced.delete(key);
   }
 }

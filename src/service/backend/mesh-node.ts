@@ -96,11 +96,10 @@ export class MeshNode {
       undo.push(() => device.destroy());
       device.onExit((reason) => { if (!this.stopped) this.o.onDeviceLost(reason); });
       await device.configure({ privateKey: identity.privateKey, listenPort: this.o.listenPort });
-      await router.setInterfaceAddresses(iface, {
+      await router.configureInterface(iface, {
         ipv4Cidr: `${identity.meshIPv4}/${this.o.subnet.prefixLen}`,
         ipv6Cidr: `${identity.meshIPv6}/64`,
-      });
-      await router.setLinkUp(iface, this.o.mtu ?? 1420);
+      }, this.o.mtu ?? 1420);
       step('interface configured');
       await this.exchange.bind().catch((err: NodeJS.ErrnoException) => {
         throw Object.assign(new Error(err.code === 'EADDRINUSE'

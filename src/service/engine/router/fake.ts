@@ -31,6 +31,11 @@ export class FakeRouter implements Router {
     this.link(iface).addresses = { ...addrs };
   }
 
+  async configureInterface(iface: string, addrs: InterfaceAddresses, mtu: number): Promise<void> {
+    await this.setInterfaceAddresses(iface, addrs);
+    await this.setLinkUp(iface, mtu);
+  }
+
   async setLinkUp(iface: string, mtu: number): Promise<void> {
     this.calls.push(`setLinkUp ${iface}`);
     const l = this.link(iface);

@@ -29,6 +29,11 @@ export class DarwinRouter implements Router {
     await this.addRoute('-inet6', `${net6}/${v6.prefixLength}`, iface);
   }
 
+  async configureInterface(iface: string, addrs: InterfaceAddresses, mtu: number): Promise<void> {
+    await this.setInterfaceAddresses(iface, addrs);
+    await this.setLinkUp(iface, mtu);
+  }
+
   async setLinkUp(iface: string, mtu: number): Promise<void> {
     assertInterfaceName(iface, 'darwin');
     assertMtu(mtu);

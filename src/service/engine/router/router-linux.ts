@@ -11,22 +11,36 @@ import type { InterfaceAddresses, Router } from './router';
 
 const absent = /does not exist|Cannot find device/;
 
+/**
+ * `ip -batch` lines that make `addrs` the only global addresses of `iface`. Batch lines take no
+ * -4/-6 (the family follows from each address); `scope global` flushes both families but keeps
+ * the IPv6 link-local address the kernel manages. Values are validated first: they become
+ * lines of ip's input.
+ */
+function addressLines(iface: string, addrs: InterfaceAddresses): string[] {
+  assertInterfaceName(iface, 'linux');
+  const v4 = parseInterfaceCidr(addrs.ipv4Cidr, 4);
+  const v6 = addrs.ipv6Cidr === undefined ? undefined : parseInterfaceCidr(addrs.ipv6Cidr, 6);
+  const lines = [`addr flush dev ${iface} scope global`, `addr replace ${v4.address}/${v4.prefixLength} dev ${iface}`];
+  if (v6) lines.push(`addr replace ${v6.address}/${v6.prefixLength} dev ${iface} nodad`);
+  return lines;
+}
+
 /** {@link Router} for Linux (iproute2). */
 export class LinuxRouter implements Router {
   constructor(private readonly runner: CommandRunner) {}
 
   async setInterfaceAddresses(iface: string, addrs: InterfaceAddresses): Promise<void> {
-    assertInterfaceName(iface, 'linux');
-    const v4 = parseInterfaceCidr(addrs.ipv4Cidr, 4);
-    const v6 = addrs.ipv6Cidr === undefined ? undefined : parseInterfaceCidr(addrs.ipv6Cidr, 6);
-    // One `ip -batch` process instead of one per line: spawning is the costly part on a busy
-    // host (batch lines take no -4/-6, the family follows from each address). `scope global`
-    // flushes both families but keeps the IPv6 link-local address the kernel manages.
-    const lines = [
-      `addr flush dev ${iface} scope global`,
-      `addr replace ${v4.address}/${v4.prefixLength} dev ${iface}`,
-    ];
-    if (v6) lines.push(`addr replace ${v6.address}/${v6.prefixLength} dev ${iface} nodad`);
+    await this.batch(addressLines(iface, addrs));
+  }
+
+  async configureInterface(iface: string, addrs: InterfaceAddresses, mtu: number): Promise<void> {
+    assertMtu(mtu);
+    await this.batch([...addressLines(iface, addrs), `link set dev ${iface} mtu ${mtu} up`]);
+  }
+
+  // One `ip -batch` process instead of one per line: spawning is the costly part on a busy host.
+  private async batch(lines: string[]): Promise<void> {
     await this.runner.run(['ip', '-batch', '-'], { input: lines.join('\n') + '\n' });
   }
 

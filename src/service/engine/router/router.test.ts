@@ -27,6 +27,14 @@ describe('LinuxRouter (golden argv)', () => {
     expect(r.calls[0]?.input).toBe('addr flush dev mesh-1 scope global\naddr replace 192.168.100.55/24 dev mesh-1\n');
   });
 
+  it('configures addresses, MTU and link state in one ip process', async () => {
+    const r = new FakeCommandRunner();
+    await new LinuxRouter(r).configureInterface('wg0', { ipv4Cidr: '10.42.7.33/16', ipv6Cidr: 'fd12:3456::abcd/64' }, 1420);
+    expect(r.commands()).toEqual(['ip -batch -']);
+    expect(r.calls[0]?.input).toBe('addr flush dev wg0 scope global\naddr replace 10.42.7.33/16 dev wg0\naddr replace fd12:3456::abcd/64 dev wg0 nodad\nlink set dev wg0 mtu 1420 up\n');
+    await expect(new LinuxRouter(r).configureInterface('wg0', { ipv4Cidr: '10.0.0.1/16' }, 20)).rejects.toThrow(/MTU/);
+  });
+
   it('deletes links idempotently and tests existence', async () => {
     const missing = { fail: { exitCode: 1, stderr: 'Cannot find device "wg9"\n' } };
     const r = new FakeCommandRunner()

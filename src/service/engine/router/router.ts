@@ -22,6 +22,8 @@ export interface Router {
   setInterfaceAddresses(iface: string, addrs: InterfaceAddresses): Promise<void>;
   /** Sets the MTU and brings the link up. Idempotent. */
   setLinkUp(iface: string, mtu: number): Promise<void>;
+  /** Both of the above in one step (on Linux one process). Idempotent. */
+  configureInterface(iface: string, addrs: InterfaceAddresses, mtu: number): Promise<void>;
   /** Deletes the link; succeeds when it does not exist. */
   deleteLink(iface: string): Promise<void>;
   /** Whether a link of this name exists. */

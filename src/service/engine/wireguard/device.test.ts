@@ -2,7 +2,10 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { describe, expect, it } from 'vitest';
 import { FakeCommandRunner } from '../fake';
-import { createWireGuardDevice, findFreeListenPort, probeKernelWireGuard } from './device';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createWireGuardDevice, findFreeListenPort, kernelModuleMayExist, probeKernelWireGuard } from './device';
 import { KernelWireGuardDevice } from './kernel-device';
 import { UserspaceWireGuardDevice } from './userspace-device';
 
@@ -29,6 +32,31 @@ describe('createWireGuardDevice', () => {
     expect(await createWireGuardDevice('utun20', { runner: r, platform: 'darwin' })).toBeInstanceOf(UserspaceWireGuardDevice);
     expect(await createWireGuardDevice('wg0', { runner: r, platform: 'linux', forceUserspace: true })).toBeInstanceOf(UserspaceWireGuardDevice);
     expect(r.calls).toEqual([]);
+  });
+
+  it('skips the probe when the kernel certainly has no module', async () => {
+    const r = new FakeCommandRunner();
+    expect(await createWireGuardDevice('wg0', { runner: r, platform: 'linux', kernelModuleMayExist: () => false })).toBeInstanceOf(UserspaceWireGuardDevice);
+    expect(r.calls).toEqual([]);
+  });
+
+  it('reads /sys/module and the module lists to decide whether a module may exist', () => {
+    const root = mkdtempSync(join(tmpdir(), 'crmod-'));
+    try {
+      mkdirSync(join(root, 'lib/modules/6.1.0'), { recursive: true });
+      writeFileSync(join(root, 'lib/modules/6.1.0/modules.builtin'), 'kernel/net/ipv4/tcp.ko\n');
+      writeFileSync(join(root, 'lib/modules/6.1.0/modules.dep'), 'kernel/drivers/net/veth.ko:\n');
+      expect(kernelModuleMayExist('6.1.0', root)).toBe(false);
+      writeFileSync(join(root, 'lib/modules/6.1.0/modules.dep'), 'kernel/drivers/net/wireguard/wireguard.ko.xz: kernel/lib/crypto/libcurve25519.ko\n');
+      expect(kernelModuleMayExist('6.1.0', root)).toBe(true);
+      expect(kernelModuleMayExist('9.9.9', root)).toBe(false); // no modules for this kernel at all
+      mkdirSync(join(root, 'lib/modules/7.0.0'));
+      expect(kernelModuleMayExist('7.0.0', root)).toBe(true); // lists unreadable: let the probe decide
+      mkdirSync(join(root, 'sys/module/wireguard'), { recursive: true });
+      expect(kernelModuleMayExist('9.9.9', root)).toBe(true);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('validates the interface name for the platform', async () => {

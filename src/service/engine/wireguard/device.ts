@@ -4,6 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { existsSync, readFileSync } from 'node:fs';
+import { release as osRelease } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '../../log';
 import { silentLogger } from '../../log';
 import { ExecCommandRunner } from '../exec';
@@ -44,9 +47,33 @@ export interface WireGuardDeviceOptions {
   platform?: NodeJS.Platform;
   /** Skip the kernel probe and use wireguard-go. */
   forceUserspace?: boolean;
+  /**
+   * A cheap look before the probe: false means "certainly no kernel module", so the probe (a
+   * process, and a failing one) is skipped. See {@link kernelModuleMayExist}.
+   */
+  kernelModuleMayExist?: () => boolean;
   /** UAPI socket directory (default /var/run/wireguard). */
   socketDir?: string;
   logger?: Logger;
+}
+
+/**
+ * False only when this kernel certainly has no WireGuard module: not loaded or built in
+ * (/sys/module/wireguard, which a built-in WireGuard also has for its version), and not among
+ * the loadable modules of the running release (no /lib/modules/<release> at all, as in many
+ * VMs and containers, or no wireguard.ko listed). Anything else unreadable counts as "may
+ * exist", so the real probe decides.
+ */
+export function kernelModuleMayExist(release = osRelease(), root = '/'): boolean {
+  if (existsSync(join(root, 'sys/module/wireguard'))) return true;
+  const dir = join(root, 'lib/modules', release);
+  if (!existsSync(dir)) return false;
+  try {
+    const listed = ['modules.dep', 'modules.builtin'].map((f) => readFileSync(join(dir, f), 'utf8'));
+    return listed.some((text) => /(^|\/)wireguard\.ko/m.test(text));
+  } catch {
+    return true;
+  }
 }
 
 const kernelProbes = new WeakMap<CommandRunner, Promise<boolean>>();
@@ -86,7 +113,7 @@ export async function createWireGuardDevice(name: string, opts: WireGuardDeviceO
     ...(opts.spawnPrefix ? { spawnPrefix: opts.spawnPrefix } : {}),
     ...(opts.socketDir ? { socketDir: opts.socketDir } : {}),
   });
-  if (platform === 'darwin' || opts.forceUserspace) return userspace();
+  if (platform === 'darwin' || opts.forceUserspace || opts.kernelModuleMayExist?.() === false) return userspace();
   if (await probeKernelWireGuard(runner)) {
     logger.info('using the kernel WireGuard module', { iface: name });
     return new KernelWireGuardDevice(name, runner);
