@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     }
   }
   const floor = median(floors);
-  const summary = plan.map(([n]) => {
+  const summary = plan.filter(([, count]) => count > 0).map(([n]) => {
     const rs = runs.filter((r) => r.nodes === n);
     const pings = rs.map((r) => r.pingsMs);
     const hs = rs.map((r) => r.handshakesMs);

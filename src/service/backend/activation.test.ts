@@ -34,4 +34,20 @@ describe('Activation', () => {
     c.forget('A');
     expect(c.isActive('A', 0)).toBe(false);
   });
+  it('kicks a peer we initiated with that has no handshake after 2 s, at most 3 times', () => {
+    const a = new Activation({ ownKey: 'A' });
+    a.initiated('B', 0);
+    a.initiated('0', 0); // a smaller key: the other side initiates, never kicked
+    expect(a.dueForKick(1999)).toEqual([]);
+    expect(a.dueForKick(2000, { peek: true })).toEqual(['B']);
+    expect(a.dueForKick(2000)).toEqual(['B']);
+    expect(a.dueForKick(3000)).toEqual([]);
+    expect(a.dueForKick(4000)).toEqual(['B']);
+    expect(a.dueForKick(6000)).toEqual(['B']);
+    expect(a.dueForKick(9000)).toEqual([]);
+    const b = new Activation({ ownKey: 'A' });
+    b.initiated('B', 0);
+    b.handshake('B');
+    expect(b.dueForKick(5000)).toEqual([]);
+  });
 });

@@ -30,6 +30,8 @@ export class Activation {
   private readonly fallbackMs: number;
   private readonly evidenceFallbackMs: number;
   private readonly evidenced = new Set<string>();
+  private readonly initiatedAt = new Map<string, number>();
+  private readonly kicks = new Map<string, { at: number; count: number }>();
 
   constructor(private readonly opts: ActivationOptions) {
     this.fallbackMs = opts.fallbackMs ?? 3000;
@@ -79,6 +81,31 @@ export class Activation {
     return next;
   }
 
+  /** Notes that WireGuard was just told to initiate with `key` (keepalive switched on). */
+  initiated(key: string, nowMs: number): void {
+    if (!this.initiatedAt.has(key)) this.initiatedAt.set(key, nowMs);
+  }
+
+  /**
+   * Peers whose handshake we initiated (smaller key) but that have none `kickAfterMs` later:
+   * their first initiation was most likely lost in a collision (traffic from the other side
+   * made it initiate too). WireGuard would retry only after 5 s; re-adding the peer makes it
+   * initiate at once. At most `maxKicks` per peer; the caller re-adds the returned peers
+   * (`peek` only looks, without counting a kick).
+   */
+  dueForKick(nowMs: number, opts: { peek?: boolean; kickAfterMs?: number; maxKicks?: number } = {}): string[] {
+    const { peek = false, kickAfterMs = 2000, maxKicks = 3 } = opts;
+    const due: string[] = [];
+    for (const [key, at] of this.initiatedAt) {
+      if (this.handshaken.has(key) || this.opts.ownKey >= key) continue;
+      const k = this.kicks.get(key) ?? { at, count: 0 };
+      if (k.count >= maxKicks || nowMs - Math.max(at, k.at) < kickAfterMs) continue;
+      if (!peek) this.kicks.set(key, { at: nowMs, count: k.count + 1 });
+      due.push(key);
+    }
+    return due;
+  }
+
   private fallbackOf(key: string): number {
     return this.evidenced.has(key) ? this.evidenceFallbackMs : this.fallbackMs;
   }
@@ -89,5 +116,7 @@ export class Activation {
     this.active.delete(key);
     this.handshaken.delete(key);
     this.evidenced.delete(key);
+    this.initiatedAt.delete(key);
+    this.kicks.delete(key);
   }
 }

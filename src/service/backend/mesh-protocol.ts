@@ -48,7 +48,8 @@ export class MeshProtocol {
   /** Our WireGuard endpoint as advertised (spec 4.1 step 4; observed-address adoption, 3.4). */
   advertisedEndpoint: string;
   private readonly contacted = new Map<string, number>();
-  private readonly replies = new Map<string, { datagram?: Uint8Array }>();
+  /** Recently handled HELLOs (with the REPLY sent) and REPLYs, by sender and timestamp. */
+  private readonly recent = new Map<string, { datagram?: Uint8Array }>();
 
   constructor(private readonly o: MeshProtocolOptions) {
     this.advertisedEndpoint = `0.0.0.0:${o.listenPort}`;
@@ -103,8 +104,8 @@ export class MeshProtocol {
   private async onHello(payload: Record<string, unknown>, src: Source): Promise<void> {
     // An initiator resends the very same sealed HELLO until it hears back; a resend is answered
     // with the REPLY already built (Go answers every HELLO too) instead of being processed again.
-    const helloId = `${sourceKey(src)}|${String(payload.wg_pubkey)}|${String(payload.timestamp)}`;
-    const cached = this.replies.get(helloId);
+    const helloId = `H|${sourceKey(src)}|${String(payload.wg_pubkey)}|${String(payload.timestamp)}`;
+    const cached = this.recent.get(helloId);
     if (cached) {
       if (cached.datagram) this.o.send(cached.datagram, src);
       return;
@@ -112,7 +113,7 @@ export class MeshProtocol {
     const a = this.decode(payload);
     if (!a || a.wgPubkey === this.o.identity.publicKey) return;
     const entry: { datagram?: Uint8Array } = {};
-    this.rememberReply(helloId, entry);
+    this.remember(helloId, entry);
     this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
     this.o.activation.evidence(a.wgPubkey);
     await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
@@ -121,14 +122,18 @@ export class MeshProtocol {
     this.o.send(entry.datagram, src);
   }
 
-  /** Keeps REPLYs for resent HELLOs for 5 s (bounded: at most 1024 entries). */
-  private rememberReply(id: string, entry: { datagram?: Uint8Array }): void {
-    this.replies.set(id, entry);
-    if (this.replies.size > 1024) this.replies.delete(this.replies.keys().next().value!);
-    setTimeout(() => this.replies.delete(id), 5000).unref();
+  /** Remembers a handled message for 5 s (bounded: at most 1024 entries). */
+  private remember(id: string, entry: { datagram?: Uint8Array }): void {
+    this.recent.set(id, entry);
+    if (this.recent.size > 1024) this.recent.delete(this.recent.keys().next().value!);
+    setTimeout(() => this.recent.delete(id), 5000).unref();
   }
 
   private onReply(payload: Record<string, unknown>, src: Source): void {
+    // Our HELLO resends each get a REPLY; the copies carry nothing new.
+    const replyId = `R|${sourceKey(src)}|${String(payload.wg_pubkey)}|${String(payload.timestamp)}`;
+    if (this.recent.has(replyId)) return;
+    this.remember(replyId, {});
     const a = this.decode(payload);
     if (!a || a.wgPubkey === this.o.identity.publicKey) return;
     if (a.observedEndpoint) {

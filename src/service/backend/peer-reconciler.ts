@@ -11,7 +11,7 @@ import type { MeshKeys } from '../../shared/mesh/derive';
 import type { Clock } from '../clock';
 import type { WireGuardDevice } from '../engine/wireguard/device';
 import { planPeers, validateDesiredPeer, type DesiredPeer } from '../engine/wireguard/reconcile';
-import type { DeviceState } from '../engine/wireguard/uapi';
+import type { DeviceState, PeerOp } from '../engine/wireguard/uapi';
 import type { Logger } from '../log';
 import type { Identity } from '../state/identity';
 import type { Activation } from './activation';
@@ -76,11 +76,12 @@ export class PeerReconciler {
     }, 5);
   }
 
-  /** Re-reads handshakes and counters (no change applied). */
+  /** Re-reads handshakes and counters; a reconcile follows when a peer needs a kick. */
   async refreshStats(): Promise<void> {
     if (this.stopped) return;
     try {
       this.observe(await this.o.device.get());
+      if (this.o.activation.dueForKick(this.o.clock.now(), { peek: true }).length > 0) void this.reconcileNow();
     } catch (err) {
       this.o.logger.debug('device read failed', { error: (err as Error).message });
     }
@@ -137,11 +138,13 @@ export class PeerReconciler {
     const state = await this.o.device.get();
     this.observe(state);
     const desired = this.desired();
+    const now0 = this.o.clock.now();
     for (const d of desired) {
-      const before = this.previous.get(d.publicKey)?.persistentKeepaliveInterval;
-      if (before === 0 && d.persistentKeepaliveInterval > 0) this.o.logger.debug('peer may initiate now', { peer: d.publicKey.slice(0, 8) });
+      if (d.persistentKeepaliveInterval > 0 && this.previous.get(d.publicKey)?.persistentKeepaliveInterval !== d.persistentKeepaliveInterval) {
+        this.o.activation.initiated(d.publicKey, now0);
+      }
     }
-    const ops = planPeers(state.peers, desired, this.previous);
+    const ops = [...planPeers(state.peers, desired, this.previous), ...this.kickOps(desired, now0)];
     if (ops.length > 0) {
       await this.o.device.applyPeers(ops);
       this.o.logger.debug('applied peer changes', { ops: ops.length });
@@ -150,6 +153,14 @@ export class PeerReconciler {
     this.previous = new Map(desired.map((d) => [d.publicKey, d]));
     for (const d of desired) this.o.activation.configured(d.publicKey, now);
     this.scheduleFallback(now);
+  }
+
+  /** Remove + full set for desired peers due a kick (see Activation.dueForKick). */
+  private kickOps(desired: readonly DesiredPeer[], now: number): PeerOp[] {
+    const due = new Set(this.o.activation.dueForKick(now));
+    const kicked = desired.filter((d) => due.has(d.publicKey));
+    if (kicked.length) this.o.logger.debug('re-adding peers without a handshake', { peers: kicked.map((d) => d.publicKey.slice(0, 8)) });
+    return kicked.flatMap((d) => [{ type: 'remove', publicKey: d.publicKey }, { type: 'set', ...d }]);
   }
 
   private observe(state: DeviceState): void {
