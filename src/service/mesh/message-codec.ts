@@ -23,21 +23,17 @@ export interface KnownPeer {
   natType: string;
 }
 
-/** HELLO / REPLY / ANNOUNCE plaintext (spec 2.5); `protocol` is implied (`wgmesh-v1`). */
-export interface PeerAnnouncement {
-  wgPubkey: string;
-  hostname: string;
-  meshIp: string;
-  meshIpv6: string;
-  wgEndpoint: string;
-  introducer: boolean;
+/**
+ * HELLO / REPLY / ANNOUNCE plaintext (spec 2.5); `protocol` is implied (`wgmesh-v1`). The
+ * sender's own fields are those of a KnownPeer, plus what only the sender itself carries.
+ */
+export interface PeerAnnouncement extends KnownPeer {
   routableNetworks: string[];
   /** Unix seconds. */
   timestamp: number;
   knownPeers: KnownPeer[];
   /** REPLY only: the HELLO's source `ip:port` as the responder saw it. */
   observedEndpoint: string;
-  natType: string;
 }
 
 /** GOODBYE plaintext (spec 2.8). */
