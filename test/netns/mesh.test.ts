@@ -1,6 +1,6 @@
 // The mesh core end to end: real cloudroofd processes, real wireguard-go, real namespaces on a
 // bridge. Root only; everything created here is removed in afterAll, also when a test fails.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -124,6 +124,16 @@ describe.skipIf(!canRun)('mesh on a LAN (netns, wireguard-go)', () => {
     expect(statuses[1]!.mesh_ipv4).toBe(before.mesh_ipv4);
     expect(statuses[1]!.tunnel_state).toBe('connected');
     await waitForMeshPings(cluster, statuses, { timeoutMs: 20_000 });
+  });
+
+  it('SIGTERM removes the interface but keeps the intent: the next start rejoins by itself', async () => {
+    const before = await cluster.statusJson(0);
+    expect(await cluster.stopNode(0, 'SIGTERM')).toBe(0);
+    expect((await cluster.lab.exec(0, ['ip', 'link', 'show', cluster.interfaceName(0)])).code).not.toBe(0);
+    expect(spawnSync('pgrep', ['-f', `wireguard-go -f ${cluster.interfaceName(0)}$`]).status).toBe(1); // no such process
+    await cluster.startNode(0); // no join: the stored intent and secret are used
+    const statuses = await waitForPeerCounts3(cluster);
+    expect(statuses[0]!.mesh_ipv4).toBe(before.mesh_ipv4);
   });
 
   it('leave removes the interface and the others drop the peer at once (GOODBYE)', async () => {
