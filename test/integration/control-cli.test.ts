@@ -173,6 +173,53 @@ describe('cloudroof CLI', () => {
     expect([again.code, again.stderr]).toEqual([1, 'cloudroof: this node is not in a mesh\n']);
   });
 
+  it('routes: a host address is refused locally (exit 2, did you mean), nothing reaches the service', async () => {
+    const r = await cli(['routes', 'advertise', '192.168.1.5/24']);
+    expect([r.code, r.stdout, r.stderr]).toEqual([2, '', 'cloudroof: 192.168.1.5/24 is not a network address; did you mean 192.168.1.0/24?\n']);
+    const dflt = await cli(['routes', 'advertise', '0.0.0.0/0', '--force']);
+    expect(dflt.code).toBe(2);
+    expect(dflt.stderr).toContain('exit node');
+    const notLocal = await cli(['routes', 'advertise', '192.168.77.0/24']);
+    expect(notLocal.code).toBe(2);
+    expect(notLocal.stderr).toContain('--force');
+    expect(backend.routes().advertised).toEqual([]);
+  });
+
+  it('routes: advertise, list as a table and as snake_case JSON, accept off, check, withdraw', async () => {
+    const adv = await cli(['routes', 'advertise', '192.168.1.0/24']);
+    expect([adv.code, adv.stdout, adv.stderr]).toEqual([0, 'Advertising 192.168.1.0/24 on eth0 with masquerade: active\n', '']);
+    backend.setAcceptedRoutes([{
+      prefix: '10.5.0.0/16', via: { publicKey: peer.publicKey, hostname: 'alpha', meshIPv4: '10.42.1.2' }, installed: true,
+      standby: [{ publicKey: 'K2peerAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', hostname: 'beta' }],
+    }]);
+    const json = await cli(['routes', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      accept_routes: true,
+      advertised: [{ prefix: '192.168.1.0/24', masquerade: true, lan_interface: 'eth0', state: 'active' }],
+      accepted: [{
+        prefix: '10.5.0.0/16', via: { public_key: peer.publicKey, hostname: 'alpha', mesh_ipv4: '10.42.1.2' }, installed: true,
+        standby: [{ public_key: 'K2peerAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', hostname: 'beta' }],
+      }],
+      forwarding: { ipv4: true, ipv6: false },
+    });
+    const text = await cli(['routes']);
+    expect(text.stdout).toMatch(/^192\.168\.1\.0\/24 +yes +eth0 +active$/m);
+    expect(text.stdout).toMatch(/^10\.5\.0\.0\/16 +alpha \(10\.42\.1\.2\) +yes +beta +-$/m);
+    expect((await cli(['routes', 'accept', 'off'])).stdout).toBe('Accepting routes from other nodes: off\n');
+    expect(backend.getPrefs().acceptRoutes).toBe(false);
+    backend.checkResult = { ok: false, findings: [{ id: 'ip-forwarding-off', severity: 'error', message: 'IPv4 forwarding is off', fix: 'sysctl -w net.ipv4.ip_forward=1' }] };
+    const check = await cli(['routes', 'check']);
+    expect([check.code, check.stdout]).toEqual([1, 'error: IPv4 forwarding is off\n  fix: sysctl -w net.ipv4.ip_forward=1\n']);
+    const detect = await cli(['routes', 'detect', '--json']);
+    expect(JSON.parse(detect.stdout)).toMatchObject({ networks: [{ iface: 'eth0', cidr: '192.168.1.0/24', default_route: true }, { family: 6 }] });
+    const missing = await cli(['routes', 'withdraw', '10.1.0.0/16']);
+    expect([missing.code, missing.stderr]).toEqual([1, 'cloudroof: 10.1.0.0/16 is not advertised by this node\n']);
+    const w = await cli(['routes', 'withdraw', '--all']);
+    expect([w.code, w.stdout]).toEqual([0, 'Withdrew all advertised routes\n']);
+    expect(backend.routes().advertised).toEqual([]);
+  });
+
   it('explains a missing service and usage errors', async () => {
     const absent = join(dir, 'absent.sock');
     const r = await cli(['status'], { socket: absent });

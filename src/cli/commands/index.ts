@@ -5,13 +5,14 @@ import { initCommand } from './init';
 import { joinCommand } from './join';
 import { leaveCommand } from './leave';
 import { peersCommand } from './peers';
+import { routesCommand } from './routes';
 import { statusCommand } from './status';
 import { versionCommand } from './version';
 import { watchCommand } from './watch';
 
 /** The command table. */
 export const commands: readonly CommandSpec[] = [
-  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, watchCommand, versionCommand, demoCommand,
+  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, routesCommand, watchCommand, versionCommand, demoCommand,
 ];
 
 /** Looks a command up by name. */

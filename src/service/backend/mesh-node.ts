@@ -25,6 +25,7 @@ import { Activation } from './activation';
 import { MeshProtocol } from './mesh-protocol';
 import { PeerReconciler } from './peer-reconciler';
 import { PeerStore } from './peer-store';
+import type { RouteManager } from './route-manager';
 
 /** Everything a node needs; all OS effects come in through these seams. */
 export interface MeshNodeOptions {
@@ -41,6 +42,10 @@ export interface MeshNodeOptions {
   clock: Clock;
   logger: Logger;
   mtu?: number;
+  /** Subnet routing (advertised and accepted prefixes); absent = none. */
+  routes?: RouteManager;
+  /** The prefixes advertised in announcements. */
+  advertisedRoutes?: () => readonly string[];
   /** Called after observable changes (peers, handshakes, endpoint). */
   onChanged: () => void;
   /** Called when the device vanished under us (wireguard-go died). */
@@ -57,6 +62,7 @@ export class MeshNode {
   private readonly protocol: MeshProtocol;
   private readonly reconciler: PeerReconciler;
   private timers: NodeJS.Timeout[] = [];
+  private readonly routes: RouteManager | undefined;
   private stopped = false;
 
   constructor(private readonly o: MeshNodeOptions) {
@@ -64,6 +70,7 @@ export class MeshNode {
     this.store = new PeerStore(o.clock);
     const activation = new Activation({ ownKey: o.identity.publicKey });
     this.reconciler = new PeerReconciler({ ...o, store: this.store, activation, logger: log.child('reconcile') });
+    this.routes = o.routes;
     this.protocol = new MeshProtocol({ ...o, store: this.store, activation, reconciler: this.reconciler, logger: log.child('protocol'), send: (d, to) => this.exchange.send(d, to), exchangeWith: (to, d) => this.exchange.exchange(to, d) });
     this.exchange = new ExchangeSocket({
       port: o.keys.gossipPort, gossipKey: o.keys.gossipKey, clock: o.clock, logger: log.child('exchange'), counters: this.counters,
@@ -101,6 +108,11 @@ export class MeshNode {
         ipv6Cidr: `${identity.meshIPv6}/64`,
       }, this.o.mtu ?? 1420);
       step('interface configured');
+      if (this.routes) {
+        const routes = this.routes;
+        undo.push(() => routes.teardown());
+        await routes.applyAdvertising();
+      }
       await this.exchange.bind().catch((err: NodeJS.ErrnoException) => {
         throw Object.assign(new Error(err.code === 'EADDRINUSE'
           ? `control port ${this.o.keys.gossipPort}/udp is already in use (another wgmesh or cloudroofd joined to this mesh on this host?)`
@@ -143,8 +155,19 @@ export class MeshNode {
     this.exchange.close();
     this.probe.stop();
     this.reconciler.stop();
+    await this.routes?.teardown().catch((err: Error) => this.o.logger.warn('routing teardown failed', { error: err.message }));
     await this.saveCache();
     await this.o.device.destroy().catch((err: Error) => this.o.logger.warn('device teardown failed', { error: err.message }));
+  }
+
+  /**
+   * The advertised prefixes or the accept setting changed: apply forwarding and firewall,
+   * tell the LAN at once, and reconcile (AllowedIPs and kernel routes).
+   */
+  async routesChanged(): Promise<void> {
+    await this.routes?.applyAdvertising();
+    this.lan.announce();
+    await this.reconciler.reconcileNow();
   }
 
   /** The endpoint we currently advertise. */

@@ -39,6 +39,8 @@ export interface MeshProtocolOptions {
   store: PeerStore;
   activation: Activation;
   reconciler: PeerReconciler;
+  /** The prefixes this node advertises (canonical), sent in every announcement. */
+  advertisedRoutes?: () => readonly string[];
   send: (datagram: Uint8Array, to: Source) => void;
   exchangeWith: (to: Source, hello: Uint8Array) => Promise<Record<string, unknown> | null>;
 }
@@ -168,7 +170,7 @@ export class MeshProtocol {
     const input = announcementToPeerInput(a, endpoint, this.o.subnet, this.o.keys);
     if (!input) return;
     const isNew = !this.o.store.get(input.publicKey);
-    this.o.store.update(input, method);
+    this.o.store.update({ ...input, routesAuthoritative: true }, method);
     if (isNew) this.o.logger.info('discovered peer', { peer: input.publicKey.slice(0, 8), via: method, endpoint });
     for (const k of a.knownPeers ?? []) this.storeKnownPeer(k);
   }
@@ -225,7 +227,7 @@ export class MeshProtocol {
     const id = this.o.identity;
     return {
       wgPubkey: id.publicKey, hostname: this.o.hostname, meshIp: id.meshIPv4, meshIpv6: id.meshIPv6,
-      wgEndpoint: this.advertisedEndpoint, introducer: false, routableNetworks: [], timestamp: this.nowSec(),
+      wgEndpoint: this.advertisedEndpoint, introducer: false, routableNetworks: [...(this.o.advertisedRoutes?.() ?? [])], timestamp: this.nowSec(),
       knownPeers: [], observedEndpoint: '', natType: '',
     };
   }

@@ -5,7 +5,7 @@
  * member advertising `mesh_ip: 1.1.1.1` would otherwise pull that address into the tunnel.
  */
 import { meshIPInSubnet, meshIPv6InPrefix, type MeshSubnet } from '../../shared/mesh/address';
-import { parseCidr } from '../../shared/mesh/ip';
+import { formatCidr, parseCidr } from '../../shared/mesh/ip';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import { isValidKey } from '../engine/wireguard/keys';
 import type { PeerAnnouncement } from '../mesh/messages';
@@ -25,7 +25,21 @@ export function announcementToPeerInput(a: Pick<PeerAnnouncement, 'wgPubkey' | '
     meshIpv6: a.meshIpv6 ? meshIPv6InPrefix(a.meshIpv6, keys.meshPrefixV6) : undefined,
     endpoint: endpoint || undefined,
     introducer: a.introducer === true,
-    routableNetworks: (a.routableNetworks ?? []).filter((c) => parseCidr(c) !== null),
+    routableNetworks: canonicalRoutes(a.routableNetworks ?? []),
     natType: a.natType && NAT_TYPES.has(a.natType) ? a.natType : undefined,
   };
+}
+
+/**
+ * Routes as we will use them: each parseable CIDR in canonical form (host bits cleared, so
+ * `ip route` and WireGuard accept it), duplicates and default routes dropped; bad entries are
+ * skipped one by one (spec 7.4 item 3: Go may send "" after a trailing comma).
+ */
+function canonicalRoutes(list: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const entry of list.slice(0, 100)) {
+    const c = parseCidr(entry.trim());
+    if (c && c.prefixLen > 0) out.add(formatCidr(c));
+  }
+  return [...out];
 }

@@ -16,6 +16,8 @@ import type { Logger } from '../log';
 import type { Identity } from '../state/identity';
 import type { Activation } from './activation';
 import type { PeerRecord, PeerStore } from './peer-store';
+import type { RouteManager } from './route-manager';
+import type { RouteAdvertiser } from './route-plan';
 
 /** WireGuard persistent keepalive for every active peer (spec 4.4). */
 export const KEEPALIVE_S = 25;
@@ -30,6 +32,8 @@ export interface PeerReconcilerOptions {
   subnet: MeshSubnet;
   clock: Clock;
   logger: Logger;
+  /** Subnet routes: extra AllowedIPs per peer and the kernel routes that go with them. */
+  routes?: RouteManager;
 }
 
 /** Keeps the device's peers equal to the desired set. */
@@ -113,6 +117,7 @@ export class PeerReconciler {
       if (!this.configurable(p)) continue;
       const allowedIps = [`${p.meshIp}/32`];
       if (p.meshIpv6) allowedIps.push(`${p.meshIpv6}/128`);
+      allowedIps.push(...(this.o.routes?.allowedIpsOf(p.publicKey) ?? []));
       const d: DesiredPeer = {
         publicKey: p.publicKey,
         presharedKey: this.o.keys.pskBase64,
@@ -137,6 +142,7 @@ export class PeerReconciler {
   private async run(): Promise<void> {
     const state = await this.o.device.get();
     this.observe(state);
+    this.o.routes?.update(this.advertisers(state));
     const desired = this.desired();
     const now0 = this.o.clock.now();
     for (const d of desired) {
@@ -153,6 +159,21 @@ export class PeerReconciler {
     this.previous = new Map(desired.map((d) => [d.publicKey, d]));
     for (const d of desired) this.o.activation.configured(d.publicKey, now);
     this.scheduleFallback(now);
+    await this.o.routes?.applyKernelRoutes().catch((err: Error) => this.o.logger.warn('mesh routes not applied', { error: err.message }));
+  }
+
+  /**
+   * Active, configurable peers that advertise routes, with whether the tunnel to them is alive:
+   * a handshake within 180 s (WireGuard re-keys every 2 minutes while traffic flows or
+   * keepalives run), so a silently dead advertiser loses its routes to a standby.
+   */
+  private advertisers(state: DeviceState): RouteAdvertiser[] {
+    const now = this.o.clock.now();
+    const handshaken = new Set(state.peers.filter((p) => p.lastHandshakeTime > 0 && now - p.lastHandshakeTime < 180_000).map((p) => p.publicKey));
+    return this.o.store.active()
+      .filter((p) => p.routableNetworks.length > 0 && this.configurable(p))
+      .map((p) => ({ publicKey: p.publicKey, hostname: p.hostname, meshIp: p.meshIp, meshIpv6: p.meshIpv6,
+        routableNetworks: p.routableNetworks, reachable: handshaken.has(p.publicKey) }));
   }
 
   /** Remove + full set for desired peers due a kick (see Activation.dueForKick). */

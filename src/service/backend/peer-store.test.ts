@@ -56,6 +56,8 @@ describe('PeerStore (spec 3.1, 6.1.9)', () => {
     s.update({ publicKey: K, routableNetworks: ['192.168.1.0/24'] }, 'lan');
     s.update({ publicKey: K, routableNetworks: [] }, 'lan');
     expect(s.get(K)!.routableNetworks).toEqual(['192.168.1.0/24']);
+    s.update({ publicKey: K, routableNetworks: [], routesAuthoritative: true }, 'lan'); // a direct withdrawal
+    expect(s.get(K)!.routableNetworks).toEqual([]);
   });
   it('activity window and sweep', () => {
     const { s, clock } = store();

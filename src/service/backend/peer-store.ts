@@ -22,6 +22,12 @@ export interface PeerInput {
   natType?: string;
   /** Only cache restores carry a last-seen time (unix ms). */
   lastSeen?: number;
+  /**
+   * The sender itself said this is its whole route list (a direct announcement), so an empty
+   * list withdraws. Go never propagates a withdrawal (spec 7.4 item 10); we do, for direct
+   * announcements only — transitive entries carry no routes at all.
+   */
+  routesAuthoritative?: boolean;
 }
 
 /** A stored peer. */
@@ -122,7 +128,7 @@ export class PeerStore {
       existing.endpoint = input.endpoint;
       existing.endpointMethod = method;
     }
-    if (input.routableNetworks && input.routableNetworks.length > 0) existing.routableNetworks = [...input.routableNetworks];
+    if (input.routableNetworks && (input.routableNetworks.length > 0 || input.routesAuthoritative)) existing.routableNetworks = [...input.routableNetworks];
     if (input.meshIp) existing.meshIp = input.meshIp;
     if (input.meshIpv6) existing.meshIpv6 = input.meshIpv6;
     if (input.hostname) existing.hostname = input.hostname;

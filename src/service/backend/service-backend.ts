@@ -4,19 +4,28 @@
  * on prefs changes, on SIGHUP and after the device dies. Operations are serialised; a failed
  * join leaves nothing behind (the node rolls itself back) and persists nothing.
  */
-import { defaultMeshSubnet, parseMeshSubnet, type MeshSubnet } from '../../shared/mesh/address';
+import { defaultMeshSubnet, meshIPv6Network, parseMeshSubnet, type MeshSubnet } from '../../shared/mesh/address';
 import { deriveMeshKeys, type MeshKeys } from '../../shared/mesh/derive';
 import { parseSecret, SecretError } from '../../shared/mesh/secret';
-import { ControlError, PROTOCOL_VERSION, type JoinRequest, type Peer, type Prefs, type PrefsPatch, type Status, type WatchEvent } from '../../shared/protocol';
+import {
+  ControlError, PROTOCOL_VERSION, type JoinRequest, type LocalNetwork, type Peer, type Prefs, type PrefsPatch, type RoutesCheck,
+  type RoutesState, type Status, type WatchEvent, type AdvertiseRequest, type WithdrawRequest,
+} from '../../shared/protocol';
 import type { Clock } from '../clock';
 import type { Backend, WatchListener } from '../control/backend';
 import { spawnedProcessCount } from '../engine/exec';
 import type { WireGuardDevice } from '../engine/wireguard/device';
 import type { Router } from '../engine/router/router';
+import type { CommandRunner } from '../engine/exec';
+import type { Firewall } from '../engine/firewall/firewall';
+import { ForwardingGuard, type Sysctl } from '../engine/sysctl';
+import path from 'node:path';
 import type { Logger, LogLevel } from '../log';
 import { loadIdentity } from '../state/identity';
-import type { PrefsFile, StoredPrefs } from '../state/prefs';
+import { defaultPrefs, type PrefsFile, type StoredPrefs } from '../state/prefs';
 import { MeshNode } from './mesh-node';
+import { RouteControl } from './route-control';
+import { RouteManager } from './route-manager';
 import { peerViews } from './peer-view';
 
 /** Seams and settings of the backend. */
@@ -32,6 +41,9 @@ export interface ServiceBackendOptions {
   logger: Logger;
   prefsFile: PrefsFile;
   router: Router;
+  firewall: Firewall;
+  sysctl: Sysctl;
+  runner: CommandRunner;
   createDevice: (name: string) => Promise<WireGuardDevice>;
   findListenPort: (preferred: number, explicit: boolean) => Promise<number>;
   setLogLevel: (level: LogLevel) => void;
@@ -43,7 +55,7 @@ interface Mesh { raw: string; keys: MeshKeys; subnet: MeshSubnet }
 
 /** Backend of the control API. */
 export class ServiceBackend implements Backend {
-  private prefs: StoredPrefs = { wantConnected: false, logLevel: 'info' };
+  private prefs: StoredPrefs = defaultPrefs();
   private mesh: Mesh | undefined;
   private node: MeshNode | undefined;
   private tunnelState: Status['tunnelState'] = 'disconnected';
@@ -55,9 +67,19 @@ export class ServiceBackend implements Backend {
   private lastPeersJson = '';
   private peersTimer: NodeJS.Timeout | undefined;
   private identity: { publicKey: string; meshIPv4: string; meshIPv6: string } | undefined;
+  private routeManager: RouteManager | undefined;
+  private meshNetworks: string[] = [];
+  private readonly routeControl: RouteControl;
+  private readonly forwarding: ForwardingGuard;
 
   constructor(private readonly o: ServiceBackendOptions) {
     this.startedAt = o.clock.now();
+    this.forwarding = new ForwardingGuard(o.sysctl, path.join(o.stateDir, 'forwarding.json'));
+    this.routeControl = new RouteControl({
+      iface: o.interfaceName, runner: o.runner, sysctl: o.sysctl,
+      prefs: () => this.prefs, savePrefs: (p) => this.savePrefs(p),
+      joined: () => (this.node && this.routeManager ? { node: this.node, routes: this.routeManager, meshNetworks: this.meshNetworks } : undefined),
+    });
   }
 
   /** Loads the persisted intent and reconnects if it says so (errors end up in status). */
@@ -65,6 +87,13 @@ export class ServiceBackend implements Backend {
     this.prefs = await this.o.prefsFile.load((m) => this.o.logger.warn(m));
     this.o.setLogLevel(this.prefs.logLevel);
     await this.serial(() => this.converge());
+    // After a crash while not rejoining: nothing of ours may stay behind (rules, forwarding).
+    if (!this.node) await this.cleanupRouting();
+  }
+
+  private async cleanupRouting(): Promise<void> {
+    await this.o.firewall.remove().catch((err: Error) => this.o.logger.warn('could not remove firewall rules', { error: err.message }));
+    await this.forwarding.restore().catch((err: Error) => this.o.logger.warn('could not restore forwarding', { error: err.message }));
   }
 
   status(): Status {
@@ -77,6 +106,14 @@ export class ServiceBackend implements Backend {
       processesSpawned: spawnedProcessCount(),
     };
     if (this.lastError) s.lastError = this.lastError;
+    const accepted = this.routeManager?.accepted() ?? [];
+    if (this.prefs.advertiseRoutes.length || accepted.length) {
+      s.routes = {
+        advertised: this.prefs.advertiseRoutes.length,
+        accepted: accepted.filter((a) => a.installed).length,
+        conflicts: accepted.filter((a) => a.conflict !== undefined).length,
+      };
+    }
     if (m) {
       s.meshSubnet = m.subnet.cidr;
       s.gossipPort = m.keys.gossipPort;
@@ -147,9 +184,38 @@ export class ServiceBackend implements Backend {
       const subnetChanged = patch.meshSubnet !== undefined && patch.meshSubnet !== this.prefs.meshSubnet;
       await this.savePrefs({ ...this.prefs, ...patch });
       if (patch.logLevel) this.o.setLogLevel(patch.logLevel);
+      if (patch.acceptRoutes !== undefined) await this.routeControl.acceptChanged();
       if (subnetChanged && this.node) await this.disconnect(true);
       await this.converge();
       return this.getPrefs();
+    });
+  }
+
+  routes(): RoutesState {
+    return this.routeControl.state();
+  }
+
+  detectNetworks(): Promise<LocalNetwork[]> {
+    return this.routeControl.detect();
+  }
+
+  checkRoutes(): Promise<RoutesCheck> {
+    return this.routeControl.check();
+  }
+
+  advertiseRoutes(req: AdvertiseRequest): Promise<RoutesState> {
+    return this.serial(async () => {
+      const state = await this.routeControl.advertise(req);
+      this.emitStatus();
+      return state;
+    });
+  }
+
+  withdrawRoutes(req: WithdrawRequest): Promise<RoutesState> {
+    return this.serial(async () => {
+      const state = await this.routeControl.withdraw(req);
+      this.emitStatus();
+      return state;
     });
   }
 
@@ -202,17 +268,25 @@ export class ServiceBackend implements Backend {
       const identity = await loadIdentity(this.o.stateDir, mesh.keys, mesh.raw, mesh.subnet);
       this.listenPort = await this.o.findListenPort(this.o.listenPort, this.o.listenPortExplicit);
       const device = await this.o.createDevice(this.o.interfaceName);
+      const meshNetworks = [mesh.subnet.cidr, meshIPv6Network(mesh.keys)];
+      const routes = new RouteManager({
+        iface: this.o.interfaceName, meshNetworks, router: this.o.router, firewall: this.o.firewall, forwarding: this.forwarding,
+        logger: this.o.logger.child('routes'), advertised: () => this.prefs.advertiseRoutes, acceptRoutes: () => this.prefs.acceptRoutes,
+      });
       this.o.logger.debug('identity, port and device chosen', { ms: Math.round(performance.now() - t0) });
       const node = new MeshNode({
         rawSecret: mesh.raw, keys: mesh.keys, subnet: mesh.subnet, identity, interfaceName: this.o.interfaceName,
         listenPort: this.listenPort, hostname: this.o.hostname, stateDir: this.o.stateDir, device, router: this.o.router,
         clock: this.o.clock, logger: this.o.logger.child('mesh'),
+        routes, advertisedRoutes: () => this.prefs.advertiseRoutes.map((r) => r.prefix),
         onChanged: () => this.emitPeersSoon(),
         onDeviceLost: (reason) => void this.onDeviceLost(reason),
       });
       await node.start();
       this.node = node;
       this.identity = identity;
+      this.routeManager = routes;
+      this.meshNetworks = meshNetworks;
       this.tunnelState = 'connected';
       this.o.logger.info('joined the mesh', { iface: this.o.interfaceName, meshIPv4: identity.meshIPv4, meshIPv6: identity.meshIPv6, port: this.listenPort });
       this.emitStatus();
@@ -229,6 +303,7 @@ export class ServiceBackend implements Backend {
     const node = this.node;
     this.node = undefined;
     this.identity = undefined;
+    this.routeManager = undefined;
     this.mesh = undefined;
     this.tunnelState = 'disconnected';
     if (node) await node.stop({ goodbye });

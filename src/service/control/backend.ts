@@ -8,11 +8,14 @@
  *   `invalid-secret`, `wireguard-unavailable`, …); its message goes to the client verbatim, so
  *   it must be safe to show and must never contain the secret. Any other exception becomes a
  *   generic `internal` error (logged, not sent).
- * - `status()`, `peers()` and `getPrefs()` are cheap, synchronous reads of current state.
+ * - `status()`, `peers()`, `getPrefs()` and `routes()` are cheap, synchronous reads of current state.
  * - `subscribe` listeners are called synchronously, in order, after each state change; the
  *   returned function unsubscribes and is idempotent.
  */
-import type { JoinRequest, Peer, Prefs, PrefsPatch, Status, WatchEvent } from '../../shared/protocol';
+import type {
+  AdvertiseRequest, JoinRequest, LocalNetwork, Peer, Prefs, PrefsPatch, RoutesCheck, RoutesState, Status, WatchEvent,
+  WithdrawRequest,
+} from '../../shared/protocol';
 
 /** A watch listener; receives `status` and `peers` events (the server sends the snapshot). */
 export type WatchListener = (event: WatchEvent) => void;
@@ -34,6 +37,34 @@ export interface Backend {
   getPrefs(): Prefs;
   /** Applies a partial update of the preferences (validated) and returns the result. */
   patchPrefs(patch: PrefsPatch): Promise<Prefs>;
+  /**
+   * LAN routes: advertised here (intent plus observed state), accepted from other nodes (via
+   * whom, installed or why not), the `acceptRoutes` pref and, while advertising, forwarding.
+   */
+  routes(): RoutesState;
+  /**
+   * Networks this machine is attached to (addresses on interfaces that are up, excluding
+   * loopback and the mesh interface), for `routes detect` and the `route-not-local` check.
+   */
+  detectNetworks(): Promise<LocalNetwork[]>;
+  /** Preflight for routing (forwarding, rp_filter, firewall, conflicting routes), each with its fix. */
+  checkRoutes(): Promise<RoutesCheck>;
+  /**
+   * Adds prefixes to the advertised routes, persists the intent, and reconciles; returns the
+   * state right after (entries may still be `pending`). `req.prefixes` arrive canonical and
+   * deduplicated (the server ran `parseAdvertisedPrefix` on each). Re-advertising a prefix
+   * updates its masquerade (default true). With `auto`, advertises what detection proposes.
+   * Throws `route-overlaps-mesh` when a prefix overlaps the mesh subnet, `route-not-local` when
+   * it overlaps none of {@link detectNetworks} and `force` is not set (also for `auto` when
+   * nothing is detected); nothing is changed when any prefix is refused.
+   */
+  advertiseRoutes(req: AdvertiseRequest): Promise<RoutesState>;
+  /**
+   * Removes prefixes (canonical, as for advertise) or, with `all`, every advertised route;
+   * persists and reconciles, restoring forwarding and rules once nothing is advertised.
+   * Throws `not-advertised` (nothing changed) when a named prefix is not advertised.
+   */
+  withdrawRoutes(req: WithdrawRequest): Promise<RoutesState>;
   /** Registers a listener for state changes; returns the unsubscribe function. */
   subscribe(listener: WatchListener): () => void;
 }

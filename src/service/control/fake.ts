@@ -3,7 +3,12 @@
  * instantly, never touches the system, and lets a test push state changes and failures.
  * It keeps the secret it was given (as a real backend does) so tests can prove it never leaks.
  */
-import { ControlError, PROTOCOL_VERSION, type JoinRequest, type Peer, type Prefs, type PrefsPatch, type Status, type WatchEvent } from '../../shared/protocol';
+import {
+  ControlError, PROTOCOL_VERSION,
+  type AcceptedRoute, type AdvertiseRequest, type JoinRequest, type LocalNetwork, type Peer, type Prefs, type PrefsPatch,
+  type RoutesCheck, type RoutesState, type RoutesSummary, type Status, type WatchEvent, type WithdrawRequest,
+} from '../../shared/protocol';
+import { cidrOverlaps } from '../../shared/routes';
 import type { Backend, WatchListener } from './backend';
 
 /** Public key the fake reports for this node. */
@@ -21,13 +26,21 @@ export interface FakeBackendOptions {
 export class FakeBackend implements Backend {
   private current: Status;
   private peerList: Peer[] = [];
-  private prefs: Prefs = { wantConnected: false, logLevel: 'info' };
+  private prefs: Prefs = { wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true };
+  private acceptedList: AcceptedRoute[] = [];
   private secret: string | undefined;
   private readonly listeners = new Set<WatchListener>();
   /** When set, the next backend action throws it (then it is cleared). */
   nextError: Error | undefined;
   /** Options of the last join (without the secret). */
   lastJoin: Omit<JoinRequest, 'secret'> | undefined;
+  /** What `detectNetworks` reports (a home LAN on eth0, IPv4 and IPv6, by default). */
+  localNetworks: LocalNetwork[] = [
+    { iface: 'eth0', address: '192.168.1.23', cidr: '192.168.1.0/24', family: 4, defaultRoute: true },
+    { iface: 'eth0', address: 'fd00:1::23', cidr: 'fd00:1::/64', family: 6, defaultRoute: true },
+  ];
+  /** What `checkRoutes` answers. */
+  checkResult: RoutesCheck = { ok: true, findings: [] };
 
   constructor(opts: FakeBackendOptions = {}) {
     this.current = {
@@ -48,7 +61,10 @@ export class FakeBackend implements Backend {
   /** Number of live watch subscriptions. */
   get listenerCount(): number { return this.listeners.size; }
 
-  status(): Status { return structuredClone(this.current); }
+  status(): Status {
+    const routes = this.routesSummary();
+    return structuredClone(routes.advertised + routes.accepted > 0 ? { ...this.current, routes } : this.current);
+  }
   peers(): Peer[] { return structuredClone(this.peerList); }
   getPrefs(): Prefs { return structuredClone(this.prefs); }
 
@@ -84,8 +100,65 @@ export class FakeBackend implements Backend {
   async patchPrefs(patch: PrefsPatch): Promise<Prefs> {
     this.throwPending();
     this.prefs = { ...this.prefs, ...patch };
-    if (patch.wantConnected !== undefined) this.updateStatus({ wantConnected: patch.wantConnected });
+    if (patch.wantConnected !== undefined || patch.acceptRoutes !== undefined) this.updateStatus({ wantConnected: this.prefs.wantConnected });
     return this.getPrefs();
+  }
+
+  routes(): RoutesState {
+    const { advertiseRoutes, acceptRoutes } = this.prefs;
+    const advertised = advertiseRoutes.map((r) => {
+      const net = this.localNetworks.find((n) => cidrOverlaps(n.cidr, r.prefix));
+      return net ? { ...r, lanInterface: net.iface, state: 'active' as const } : { ...r, state: 'pending' as const };
+    });
+    const accepted = this.acceptedList.map((r) =>
+      acceptRoutes || !r.installed ? r : { ...r, installed: false, conflict: r.conflict ?? 'accepting routes is off on this node' });
+    const v6 = advertiseRoutes.some((r) => r.prefix.includes(':'));
+    return structuredClone({ acceptRoutes, advertised, accepted, ...(advertised.length > 0 ? { forwarding: { ipv4: true, ipv6: v6 } } : {}) });
+  }
+
+  async detectNetworks(): Promise<LocalNetwork[]> {
+    this.throwPending();
+    return structuredClone(this.localNetworks);
+  }
+
+  async checkRoutes(): Promise<RoutesCheck> {
+    this.throwPending();
+    return structuredClone(this.checkResult);
+  }
+
+  /** Advertises like a real backend would validate: mesh overlap, then the local-network guard. */
+  async advertiseRoutes(req: AdvertiseRequest): Promise<RoutesState> {
+    this.throwPending();
+    const prefixes = req.auto ? this.localNetworks.filter((n) => n.family === 4).map((n) => n.cidr) : req.prefixes;
+    if (prefixes.length === 0) throw new ControlError('route-not-local', 'no local network to advertise was detected');
+    const mesh = this.current.meshSubnet;
+    for (const p of prefixes) {
+      if (mesh !== undefined && cidrOverlaps(p, mesh)) throw new ControlError('route-overlaps-mesh', `${p} overlaps the mesh subnet ${mesh}`);
+      if (!req.force && !this.localNetworks.some((n) => cidrOverlaps(n.cidr, p))) {
+        throw new ControlError('route-not-local', `${p} overlaps none of this machine's networks; check for a typo, or force (--force) to advertise it anyway`);
+      }
+    }
+    const masquerade = req.masquerade ?? true;
+    const current = this.prefs.advertiseRoutes.map((r) => (prefixes.includes(r.prefix) ? { ...r, masquerade } : r));
+    const added = prefixes.filter((p) => !current.some((r) => r.prefix === p)).map((prefix) => ({ prefix, masquerade }));
+    this.setAdvertised([...current, ...added]);
+    return this.routes();
+  }
+
+  async withdrawRoutes(req: WithdrawRequest): Promise<RoutesState> {
+    this.throwPending();
+    const gone = req.all ? undefined : new Set(req.prefixes ?? []);
+    for (const p of gone ?? []) {
+      if (!this.prefs.advertiseRoutes.some((r) => r.prefix === p)) throw new ControlError('not-advertised', `${p} is not advertised by this node`);
+    }
+    this.setAdvertised(gone ? this.prefs.advertiseRoutes.filter((r) => !gone.has(r.prefix)) : []);
+    return this.routes();
+  }
+
+  /** Replaces the routes other nodes advertise and emits a `status` event. */
+  setAcceptedRoutes(routes: AcceptedRoute[]): void {
+    this.acceptedList = structuredClone(routes);
+    this.updateStatus({});
   }
 
   subscribe(listener: WatchListener): () => void {
@@ -104,6 +177,16 @@ export class FakeBackend implements Backend {
     this.peerList = structuredClone(peers);
     this.emit({ type: 'peers', peers: this.peers() });
     this.updateStatus({ peerCount: peers.length });
+  }
+
+  private setAdvertised(routes: Prefs['advertiseRoutes']): void {
+    this.prefs = { ...this.prefs, advertiseRoutes: routes };
+    this.updateStatus({});
+  }
+
+  private routesSummary(): RoutesSummary {
+    const { advertised, accepted } = this.routes();
+    return { advertised: advertised.length, accepted: accepted.length, conflicts: accepted.filter((r) => r.conflict !== undefined).length };
   }
 
   private emit(event: WatchEvent): void {

@@ -1,13 +1,16 @@
 /**
  * The handler table: one function per unary endpoint of the shared `endpoints` table, typed so
  * that a missing or mistyped handler fails to compile. Bodies arrive validated; handlers apply
- * the checks a schema cannot express (secret length, subnet form) before the backend sees them.
+ * the checks a schema cannot express (secret length, subnet form, route prefixes) before the
+ * backend sees them.
  */
 import {
   ControlError, PROTOCOL_VERSION,
-  type JoinRequest, type PrefsPatch, type RequestOf, type ResponseOf, type UnaryEndpointName,
+  type AdvertiseRequest, type JoinRequest, type PrefsPatch, type RequestOf, type ResponseOf, type UnaryEndpointName,
+  type WithdrawRequest,
 } from '../../shared/protocol';
 import { parseMeshSubnet } from '../../shared/mesh/address';
+import { parseAdvertisedPrefix, RouteInputError } from '../../shared/routes';
 import { parseSecret, SecretError } from '../../shared/mesh/secret';
 import type { Backend } from './backend';
 
@@ -23,7 +26,34 @@ export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
   getPrefs: (backend) => backend.getPrefs(),
   patchPrefs: (backend, patch) => backend.patchPrefs(checkPrefsPatch(patch)),
   version: (backend) => ({ version: backend.status().version, protocolVersion: PROTOCOL_VERSION }),
+  routes: (backend) => backend.routes(),
+  detectRoutes: async (backend) => ({ networks: await backend.detectNetworks() }),
+  checkRoutes: (backend) => backend.checkRoutes(),
+  advertiseRoutes: (backend, req) => backend.advertiseRoutes({ ...req, prefixes: canonicalPrefixes(req.prefixes) }),
+  withdrawRoutes: (backend, req) => backend.withdrawRoutes(checkWithdraw(req)),
 };
+
+/**
+ * Each prefix canonical (shared `parseAdvertisedPrefix`), duplicates removed, order kept; the
+ * first bad one is `invalid-route` with the parser's message (which quotes only address text).
+ */
+export function canonicalPrefixes(prefixes: AdvertiseRequest['prefixes']): string[] {
+  const out = new Set<string>();
+  for (const p of prefixes) {
+    try {
+      out.add(parseAdvertisedPrefix(p));
+    } catch (err) {
+      if (err instanceof RouteInputError) throw new ControlError('invalid-route', err.message);
+      throw err;
+    }
+  }
+  return [...out];
+}
+
+/** A withdraw request with its prefixes canonical. */
+function checkWithdraw(req: WithdrawRequest): WithdrawRequest {
+  return req.prefixes === undefined ? req : { ...req, prefixes: canonicalPrefixes(req.prefixes) };
+}
 
 /**
  * Checks the secret with the wgmesh rules (spec 1.2: at least 16 bytes once parsed) and

@@ -12,13 +12,15 @@ const prefsSchema = z.object({
   wantConnected: z.boolean().default(false),
   meshSubnet: z.string().optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  advertiseRoutes: z.array(z.object({ prefix: z.string(), masquerade: z.boolean() })).max(100).default([]),
+  acceptRoutes: z.boolean().default(true),
 });
 
 /** Persisted preferences (intent). */
 export type StoredPrefs = z.infer<typeof prefsSchema>;
 
 /** Default preferences of a fresh install. */
-export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info' });
+export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true });
 
 /** Reads and writes prefs.json and the secret file in one state directory. */
 export class PrefsFile {

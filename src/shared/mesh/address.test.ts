@@ -185,3 +185,15 @@ describe('collisions (spec 1.9, 6.1.11)', () => {
     expect(moved).toBe('10.42.208.175');
   });
 });
+
+describe('meshIPv6Network / meshIPv6InPrefix', () => {
+  it('formats the /64 and recognises addresses inside it', async () => {
+    const { deriveMeshKeys } = await import('./derive');
+    const { meshIPv6Network, meshIPv6InPrefix } = await import('./address');
+    const keys = deriveMeshKeys('test-secret-that-is-long-enough');
+    expect(meshIPv6Network(keys)).toBe('fd7d:16f8:63e5:1756::/64');
+    expect(meshIPv6InPrefix('FD7D:16F8:63E5:1756:0E0A:5BF3:3EBE:0D7F', keys.meshPrefixV6)).toBe('fd7d:16f8:63e5:1756:e0a:5bf3:3ebe:d7f');
+    expect(meshIPv6InPrefix('fd00::1', keys.meshPrefixV6)).toBeUndefined();
+    expect(meshIPv6InPrefix('10.0.0.1', keys.meshPrefixV6)).toBeUndefined();
+  });
+});

@@ -119,6 +119,13 @@ export function meshIPInSubnet(ip: string, subnet: MeshSubnet): boolean {
   return v4 !== null && net !== null && cidrContains(net, v4);
 }
 
+/** The mesh's IPv6 network (`MeshPrefixV6::/64`) in canonical text. */
+export function meshIPv6Network(keys: Pick<MeshKeys, 'meshPrefixV6'>): string {
+  const bytes = new Uint8Array(16);
+  bytes.set(keys.meshPrefixV6.subarray(0, 8));
+  return `${formatIp(bytes)}/64`;
+}
+
 /**
  * The canonical text of `ip` when it is an IPv6 address inside this mesh's /64 (`prefix` =
  * MeshPrefixV6), else undefined. Used for stored and received mesh IPv6 addresses.

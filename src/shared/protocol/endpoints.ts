@@ -8,6 +8,7 @@
  * `response`-shaped JSON value per line, until either side closes.
  */
 import type { z } from 'zod';
+import { AdvertiseRequest, DetectResponse, RoutesCheck, RoutesState, WithdrawRequest } from './route-schemas';
 import {
   JoinRequest, LeaveRequest, PeersResponse, Prefs, PrefsPatch, Status, VersionInfo, WatchEvent,
 } from './schemas';
@@ -37,6 +38,11 @@ export const endpoints = {
   patchPrefs: { method: 'PATCH', path: '/v1/prefs', request: PrefsPatch, response: Prefs },
   version: { method: 'GET', path: '/v1/version', request: null, response: VersionInfo },
   watch: { method: 'GET', path: '/v1/watch', request: null, response: WatchEvent, stream: true },
+  routes: { method: 'GET', path: '/v1/routes', request: null, response: RoutesState },
+  detectRoutes: { method: 'GET', path: '/v1/routes/detect', request: null, response: DetectResponse },
+  checkRoutes: { method: 'GET', path: '/v1/routes/check', request: null, response: RoutesCheck },
+  advertiseRoutes: { method: 'POST', path: '/v1/routes/advertise', request: AdvertiseRequest, response: RoutesState },
+  withdrawRoutes: { method: 'POST', path: '/v1/routes/withdraw', request: WithdrawRequest, response: RoutesState },
 } as const satisfies Record<string, EndpointDef>;
 
 /** Name of an endpoint (a key of {@link endpoints}). */

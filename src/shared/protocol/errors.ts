@@ -13,8 +13,16 @@ export const ERROR_STATUS = {
   'invalid-secret': 400,
   'invalid-subnet': 400,
   'invalid-interface': 400,
+  /** A route prefix that is not a canonical, advertisable CIDR. */
+  'invalid-route': 400,
+  /** A prefix that overlaps none of this machine's networks (a typo guard; `force` skips it). */
+  'route-not-local': 400,
+  /** A prefix that overlaps the mesh subnet. */
+  'route-overlaps-mesh': 400,
   'forbidden': 403,
   'not-found': 404,
+  /** Withdrawing a prefix this node does not advertise. */
+  'not-advertised': 404,
   'method-not-allowed': 405,
   'request-timeout': 408,
   'already-joined': 409,

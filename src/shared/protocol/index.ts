@@ -3,5 +3,6 @@
  * `cloudroof` CLI, the web console). Pure: no Node APIs.
  */
 export * from './schemas';
+export * from './route-schemas';
 export * from './errors';
 export * from './endpoints';

@@ -7,6 +7,7 @@
  * makes sure nothing undeclared (such as the mesh secret) ever leaves it.
  */
 import { z } from 'zod';
+import { AdvertisedRouteConfig, RoutesSummary } from './route-schemas';
 
 /** Version of the control contract; bumped on incompatible changes (paths move to /v2). */
 export const PROTOCOL_VERSION = 1;
@@ -54,6 +55,8 @@ export const Status = z.object({
   counters: Counters,
   /** Child processes the service has started since it began (ip, wg, wireguard-go…). */
   processesSpawned: z.number().int().nonnegative().optional(),
+  /** LAN routes: advertised here, accepted from others, accepted but not installed (conflicts). */
+  routes: RoutesSummary.optional(),
 });
 /** This node's state. */
 export type Status = z.infer<typeof Status>;
@@ -118,12 +121,26 @@ export const Prefs = z.object({
   wantConnected: z.boolean(),
   meshSubnet: z.string().max(64).optional(),
   logLevel: LogLevel,
+  /** LAN routes this node advertises (changed through /v1/routes/advertise and withdraw). */
+  advertiseRoutes: z.array(AdvertisedRouteConfig).default([]),
+  /** Install the routes other nodes advertise. */
+  acceptRoutes: z.boolean().default(true),
 });
 /** Persisted user intent. */
 export type Prefs = z.infer<typeof Prefs>;
 
-/** Body of PATCH /v1/prefs: any subset of {@link Prefs}; unknown members are rejected. */
-export const PrefsPatch = Prefs.partial().strict();
+/**
+ * Body of PATCH /v1/prefs: any subset of {@link Prefs} except `advertiseRoutes` (which goes
+ * through the routes endpoints, so each prefix is checked against this machine's networks);
+ * unknown members are rejected. Spelled out rather than `Prefs.partial()`, which would fill in
+ * the defaults and so reset members the patch does not mention.
+ */
+export const PrefsPatch = z.strictObject({
+  wantConnected: z.boolean().optional(),
+  meshSubnet: z.string().max(64).optional(),
+  logLevel: LogLevel.optional(),
+  acceptRoutes: z.boolean().optional(),
+});
 /** Body of PATCH /v1/prefs. */
 export type PrefsPatch = z.infer<typeof PrefsPatch>;
 

@@ -2,8 +2,9 @@
  * In-memory {@link Router} for unit tests: keeps links with their addresses, MTU and state,
  * and records each call.
  */
+import { planMeshRoutes, validateMeshRoutes } from './mesh-routes';
 import { parseInterfaceCidr } from './router';
-import type { InterfaceAddresses, Router } from './router';
+import type { InterfaceAddresses, MeshRoute, MeshRouteChanges, Router } from './router';
 
 /** State of one fake link. */
 export interface FakeLink {
@@ -18,6 +19,8 @@ export class FakeRouter implements Router {
   readonly links = new Map<string, FakeLink>();
   /** Every call as `method iface`, in order. */
   readonly calls: string[] = [];
+  /** Mesh routes by interface; tests may seed them (e.g. a route left from a crash). */
+  readonly meshRoutes = new Map<string, MeshRoute[]>();
 
   /** Test hook: a link appears (as when a WireGuard device is created). */
   addLink(iface: string): void {
@@ -46,11 +49,28 @@ export class FakeRouter implements Router {
   async deleteLink(iface: string): Promise<void> {
     this.calls.push(`deleteLink ${iface}`);
     this.links.delete(iface);
+    this.meshRoutes.delete(iface);
   }
 
   async linkExists(iface: string): Promise<boolean> {
     this.calls.push(`linkExists ${iface}`);
     return this.links.has(iface);
+  }
+
+  async listMeshRoutes(iface: string): Promise<MeshRoute[]> {
+    this.calls.push(`listMeshRoutes ${iface}`);
+    this.link(iface);
+    return [...(this.meshRoutes.get(iface) ?? [])];
+  }
+
+  /** Same validation and diff as LinuxRouter; the result replaces the interface's routes. */
+  async applyMeshRoutes(iface: string, desired: readonly MeshRoute[]): Promise<MeshRouteChanges> {
+    this.calls.push(`applyMeshRoutes ${iface}`);
+    this.link(iface);
+    const want = validateMeshRoutes(desired);
+    const { added, removed } = planMeshRoutes(iface, this.meshRoutes.get(iface) ?? [], want);
+    this.meshRoutes.set(iface, want);
+    return { added, removed };
   }
 
   private link(iface: string): FakeLink {

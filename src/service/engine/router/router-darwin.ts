@@ -9,7 +9,7 @@ import { CommandError } from '../exec';
 import type { CommandRunner } from '../exec';
 import { assertInterfaceName } from '../wireguard/iface-name';
 import { assertMtu, parseInterfaceCidr } from './router';
-import type { InterfaceAddresses, Router } from './router';
+import type { InterfaceAddresses, MeshRoute, MeshRouteChanges, Router } from './router';
 
 /** {@link Router} for macOS (utun interfaces). */
 export class DarwinRouter implements Router {
@@ -64,4 +64,20 @@ export class DarwinRouter implements Router {
       if (!(e instanceof CommandError && /File exists|already in table/.test(e.stderr))) throw e;
     }
   }
+
+  /** Not implemented on macOS yet (issue 4: `route -n get`/`netstat -rn` parsing). */
+  async listMeshRoutes(iface: string): Promise<MeshRoute[]> {
+    assertInterfaceName(iface, 'darwin');
+    throw notSupported('listing mesh routes');
+  }
+
+  /** Not implemented on macOS yet (issue 4: `route add -net PREFIX GW`). */
+  async applyMeshRoutes(iface: string, _desired: readonly MeshRoute[]): Promise<MeshRouteChanges> {
+    assertInterfaceName(iface, 'darwin');
+    throw notSupported('installing mesh routes');
+  }
+}
+
+function notSupported(what: string): Error {
+  return new Error(`${what} is not supported on macOS yet (subnet routing is Linux-only for now)`);
 }

@@ -6,6 +6,8 @@
 import { CommandError } from '../exec';
 import type { CommandRunner } from '../exec';
 import { assertInterfaceName } from '../wireguard/iface-name';
+import { parseMeshRoutes, planMeshRoutes, validateMeshRoutes } from './mesh-routes';
+import type { MeshRoute, MeshRouteChanges } from './mesh-routes';
 import { assertMtu, parseInterfaceCidr } from './router';
 import type { InterfaceAddresses, Router } from './router';
 
@@ -37,6 +39,25 @@ export class LinuxRouter implements Router {
   async configureInterface(iface: string, addrs: InterfaceAddresses, mtu: number): Promise<void> {
     assertMtu(mtu);
     await this.batch([...addressLines(iface, addrs), `link set dev ${iface} mtu ${mtu} up`]);
+  }
+
+  async listMeshRoutes(iface: string): Promise<MeshRoute[]> {
+    assertInterfaceName(iface, 'linux');
+    // Without -6, `ip route` lists IPv4 only; two processes, run side by side.
+    const [v4, v6] = await Promise.all([
+      this.runner.run(['ip', '-j', 'route', 'show', 'dev', iface]),
+      this.runner.run(['ip', '-j', '-6', 'route', 'show', 'dev', iface]),
+    ]);
+    return [...parseMeshRoutes(v4.stdout), ...parseMeshRoutes(v6.stdout)];
+  }
+
+  async applyMeshRoutes(iface: string, desired: readonly MeshRoute[]): Promise<MeshRouteChanges> {
+    assertInterfaceName(iface, 'linux');
+    const want = validateMeshRoutes(desired);
+    const plan = planMeshRoutes(iface, await this.listMeshRoutes(iface), want);
+    // Batch lines need no -6: ip takes the family from each prefix (checked with iproute2 6.1).
+    if (plan.lines.length > 0) await this.batch(plan.lines);
+    return { added: plan.added, removed: plan.removed };
   }
 
   // One `ip -batch` process instead of one per line: spawning is the costly part on a busy host.

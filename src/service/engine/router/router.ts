@@ -7,6 +7,9 @@ import { isIP } from 'node:net';
 import type { CommandRunner } from '../exec';
 import { DarwinRouter } from './router-darwin';
 import { LinuxRouter } from './router-linux';
+import type { MeshRoute, MeshRouteChanges } from './mesh-routes';
+
+export type { MeshRoute, MeshRouteChanges } from './mesh-routes';
 
 /** Addresses of the mesh interface: host address with the mesh prefix length. */
 export interface InterfaceAddresses {
@@ -28,6 +31,18 @@ export interface Router {
   deleteLink(iface: string): Promise<void>;
   /** Whether a link of this name exists. */
   linkExists(iface: string): Promise<boolean>;
+  /**
+   * Routes on `iface` that have a gateway (IPv4 and IPv6): the routes to prefixes other nodes
+   * advertise. Routes without a gateway (the mesh subnet itself) and default routes are not
+   * listed, so {@link applyMeshRoutes} never touches them.
+   */
+  listMeshRoutes(iface: string): Promise<MeshRoute[]>;
+  /**
+   * Makes `desired` the mesh routes of `iface`: adds the missing ones, replaces those whose
+   * gateway changed (no gap), deletes the rest; on Linux in one `ip -batch` process, nothing
+   * run when nothing differs. Rejects before any change when a desired route is invalid.
+   */
+  applyMeshRoutes(iface: string, desired: readonly MeshRoute[]): Promise<MeshRouteChanges>;
 }
 
 /** A parsed interface address. */
