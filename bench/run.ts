@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRepoRoot } from '../src/cli/lab/cluster';
 import { measureIdleFootprint } from './idle-footprint';
+import { measureRoutes } from './routes';
 import { measureStaticFloor } from './reference-floor';
 import { max, median, round } from './stats';
 import { measureTimeToMesh, writeResult, type MeshRun } from './time-to-mesh';
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
     log(`N=${s.nodes}: pings median ${s.pings_median_ms} ms (max ${s.pings_max_ms}; ${s.pings_after_last_join_median_ms} ms after the last join), ` +
       `handshakes median ${s.handshakes_median_ms} ms (max ${s.handshakes_max_ms}), ${s.ratio_to_static_floor}× the static floor`);
   }
+  log('LAN route advertising (router + plain LAN host + remote):');
+  const routes = await measureRoutes(log);
+  writeResult(root, 'routes', { date: new Date().toISOString(), ...routes });
   const footprint = await measureIdleFootprint(11, Number(process.env.BENCH_IDLE_S ?? 60), log);
   const file = writeResult(root, 'time-to-mesh', {
     date: new Date().toISOString(), machine: { cpus: cpuCount(), node: process.version },

@@ -1,11 +1,12 @@
 // LAN route advertising end to end: a home LAN (bridge in its own namespace, one plain host, no
 // WireGuard, no route back to the mesh) behind two cloudroofd routers, and a remote mesh node.
 // Root only; everything is removed in afterAll (the lab deletes every namespace with its prefix).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabCluster } from '../../src/cli/lab/cluster';
+import { createHomeLan, HOME_HOST, HOME_LAN, type HomeLan } from '../../src/cli/lab/home-lan';
 import { waitForPeerCounts } from '../../src/cli/lab/mesh-check';
 import { generateSecretToken } from '../../src/shared/mesh/secret';
 
@@ -14,13 +15,13 @@ function hasProgram(p: string): boolean {
   try { execFileSync('sh', ['-c', `command -v ${p}`], { stdio: 'ignore' }); return true; } catch { return false; }
 }
 const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
-const LAN = '10.77.0.0/24';
-const HOST = '10.77.0.2';
+const LAN = HOME_LAN;
+const HOST = HOME_HOST;
 
 describe.skipIf(!canRun)('LAN route advertising (netns)', () => {
   let cluster: LabCluster;
   let home: string;
-  let server: ChildProcess | undefined;
+  let homeLan: HomeLan | undefined;
   const routerNs = (r: number) => cluster.lab.nodeNs(r);
   const remoteReaches = (timeoutS = 1) => cluster.ping(0, HOST, { timeoutS });
   const snapshot = (r: number) => ({
@@ -39,32 +40,17 @@ describe.skipIf(!canRun)('LAN route advertising (netns)', () => {
     await Promise.all([0, 1, 2].map((i) => cluster.startNode(i)));
     for (const i of [0, 1, 2]) expect((await cluster.cli(i, ['join', '--secret-file', secretFile])).code).toBe(0);
     await waitForPeerCounts(cluster, { timeoutMs: 20_000 });
-    // The home LAN: a bridge with the plain host's address, and a leg from each router.
-    home = `${cluster.lab.prefix}-home`;
-    sh(['ip', 'netns', 'add', home]);
-    sh(['ip', '-n', home, 'link', 'add', 'br0', 'type', 'bridge']);
-    sh(['ip', '-n', home, 'addr', 'add', `${HOST}/24`, 'dev', 'br0']);
-    sh(['ip', '-n', home, 'link', 'set', 'br0', 'up']);
-    sh(['ip', '-n', home, 'link', 'set', 'lo', 'up']);
-    for (const r of [1, 2]) {
-      const [h, n] = [`${cluster.lab.prefix}h${r}`, `${cluster.lab.prefix}r${r}`];
-      sh(['ip', 'link', 'add', h, 'type', 'veth', 'peer', 'name', n]);
-      sh(['ip', 'link', 'set', h, 'netns', home]);
-      sh(['ip', 'link', 'set', n, 'netns', routerNs(r)]);
-      sh(['ip', '-n', home, 'link', 'set', h, 'master', 'br0', 'up']);
-      sh(['ip', '-n', routerNs(r), 'addr', 'add', `10.77.0.1${r}/24`, 'dev', n]);
-      sh(['ip', '-n', routerNs(r), 'link', 'set', n, 'up']);
-    }
+    homeLan = createHomeLan(cluster, [1, 2]);
+    home = homeLan.ns;
     // The plain host answers HTTP with the source address it sees.
-    server = spawn('ip', ['netns', 'exec', home, process.execPath, '-e',
-      "require('http').createServer((q,s)=>s.end(q.socket.remoteAddress.replace('::ffff:',''))).listen(8080,'0.0.0.0')"], { stdio: 'ignore' });
+    homeLan.spawnOnHost([process.execPath, '-e',
+      "require('http').createServer((q,s)=>s.end(q.socket.remoteAddress.replace('::ffff:',''))).listen(8080,'0.0.0.0')"]);
     await cluster.waitFor(async () => (await cluster.lab.exec(1, ['curl', '-s', '--max-time', '1', `http://${HOST}:8080/`])).code === 0,
       { timeoutMs: 10_000, what: 'the LAN host web server' });
   });
 
   afterAll(async () => {
-    server?.kill('SIGKILL');
-    try { sh(['ip', 'netns', 'del', home]); } catch { /* not created */ }
+    homeLan?.destroy();
     await cluster?.destroy();
   });
 
