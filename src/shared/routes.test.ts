@@ -76,3 +76,17 @@ describe('cidrOverlaps', () => {
     expect(() => cidrOverlaps('lan', '10.0.0.0/8')).toThrow(RouteInputError);
   });
 });
+
+describe('cidrOverlaps (cases from the engine)', () => {
+  it('overlaps when one contains the other, never across families', () => {
+    expect(cidrOverlaps('192.168.1.0/24', '192.168.0.0/16')).toBe(true);
+    expect(cidrOverlaps('192.168.0.0/16', '192.168.1.128/25')).toBe(true);
+    expect(cidrOverlaps('192.168.1.0/24', '192.168.2.0/24')).toBe(false);
+    expect(cidrOverlaps('10.0.0.0/8', '10.255.255.255/32')).toBe(true);
+    expect(cidrOverlaps('0.0.0.0/0', '1.2.3.4/32')).toBe(true);
+    expect(cidrOverlaps('fd00::/8', 'fd12:3456::/64')).toBe(true);
+    expect(cidrOverlaps('fd00::/64', 'fd00:0:0:1::/64')).toBe(false);
+    expect(cidrOverlaps('::/0', '10.0.0.0/8')).toBe(false);
+    expect(() => cidrOverlaps('10.0.0.0/8', 'nope')).toThrow();
+  });
+});

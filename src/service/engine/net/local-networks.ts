@@ -6,6 +6,7 @@
  */
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
+import { cidrOverlaps } from '../../../shared/routes';
 import type { CommandRunner } from '../exec';
 
 /** One network of a local interface. */
@@ -72,20 +73,6 @@ export function prefixFamily(s: string): 4 | 6 {
   return p.family;
 }
 
-/**
- * Whether two CIDRs share any address (one contains the other). Different families never
- * overlap. Host bits are ignored. Throws when either is malformed.
- */
-export function overlaps(a: string, b: string): boolean {
-  const pa = parseCidr(a);
-  const pb = parseCidr(b);
-  if (!pa || !pb) throw new Error(`invalid CIDR ${JSON.stringify(pa ? b : a)}`);
-  if (pa.family !== pb.family) return false;
-  const bits = Math.min(pa.len, pb.len);
-  if (pa.addr instanceof ipaddr.IPv4 && pb.addr instanceof ipaddr.IPv4) return pa.addr.match(pb.addr, bits);
-  if (pa.addr instanceof ipaddr.IPv6 && pb.addr instanceof ipaddr.IPv6) return pa.addr.match(pb.addr, bits);
-  return false;
-}
 
 /** Shape of one entry of `ip -j addr show` (only the fields used). */
 interface IpAddrLink {
@@ -121,7 +108,7 @@ export function parseLocalNetworks(addrJson: string, defaults: { v4: Set<string>
       const parsed = parseCidr(`${a.local}/${a.prefixlen}`);
       if (!parsed || parsed.family !== family) continue;
       const cidr = networkOf(parsed);
-      if (linkLocal.some((ll) => overlaps(ll, cidr)) || seen.has(`${iface} ${cidr}`)) continue;
+      if (linkLocal.some((ll) => cidrOverlaps(ll, cidr)) || seen.has(`${iface} ${cidr}`)) continue;
       seen.add(`${iface} ${cidr}`);
       out.push({ iface, address: parsed.addr.toString(), cidr, family, defaultRoute: (family === 4 ? defaults.v4 : defaults.v6).has(iface) });
     }
