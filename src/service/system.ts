@@ -10,7 +10,7 @@ import { ExecCommandRunner } from './engine/exec';
 import { missingPrograms } from './engine/preflight';
 import { createRouter } from './engine/router/router';
 import { createFirewall } from './engine/firewall/firewall';
-import { ProcSysctl } from './engine/sysctl';
+import { createSysctl } from './engine/sysctl-darwin';
 import { createWireGuardDevice, findFreeListenPort, kernelModuleMayExist } from './engine/wireguard/device';
 import { UserspaceWireGuardDevice } from './engine/wireguard/userspace-device';
 import { createLogger, type LogLevel } from './log';
@@ -51,7 +51,7 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
     stateDir: cfg.stateDir, interfaceName: cfg.interfaceName, listenPort: cfg.listenPort,
     listenPortExplicit: cfg.listenPortExplicit, hostname: printableHostname(), version: cfg.version,
     clock: systemClock, logger, prefsFile: new PrefsFile(cfg.stateDir), router: createRouter(runner),
-    firewall: createFirewall(runner), sysctl: new ProcSysctl(), runner,
+    firewall: createFirewall(runner), sysctl: createSysctl(runner), runner,
     createDevice: async (name) => {
       const missing = missingPrograms(process.platform === 'linux' ? ['ip'] : ['ifconfig', 'route']);
       if (missing) throw new ControlError('wireguard-unavailable', missing);

@@ -1,6 +1,7 @@
 /**
- * The sysctl seam (Linux): kernel parameters read and written as files under /proc/sys, with no
- * process spawned. {@link ForwardingGuard} turns IP forwarding on for subnet routing and puts
+ * The sysctl seam: kernel parameters by dotted key. On Linux read and written as files under
+ * /proc/sys, with no process spawned (ProcSysctl); on macOS through `sysctl(8)` (DarwinSysctl,
+ * sysctl-darwin.ts). {@link ForwardingGuard} turns IP forwarding on for subnet routing and puts
  * back exactly what it found, also after a crash, from a record written before any change.
  */
 import { promises as fs } from 'node:fs';
@@ -13,21 +14,24 @@ export interface Sysctl {
   get(key: string): Promise<string>;
   /** Sets the value. Rejects when the key does not exist or the kernel refuses the value. */
   set(key: string, value: string): Promise<void>;
+  /** The forwarding switches in this kernel's key namespace; absent = Linux ({@link forwardingKeys}). */
+  readonly forwardingKeys?: ForwardingKeys;
 }
 
 /**
  * Throws unless `key` is a plausible sysctl key. The key becomes a path below /proc/sys, so
  * this is what keeps it there: no slashes, no empty segments, no `..`. Upper case is allowed
- * because interface names appear in keys (`net.ipv4.conf.eth0.rp_filter`).
+ * because interface names appear in keys (`net.ipv4.conf.eth0.rp_filter`). On macOS the key is
+ * an argv element of sysctl(8), so a leading `-` (it would read as an option) is refused too.
  */
 export function assertSysctlKey(key: string): void {
-  if (!/^[A-Za-z0-9_.-]+$/.test(key) || key.split('.').includes('')) {
+  if (!/^[A-Za-z0-9_.-]+$/.test(key) || key.startsWith('-') || key.split('.').includes('')) {
     throw new Error(`invalid sysctl key ${JSON.stringify(key)}`);
   }
 }
 
 /** Checks a value before it is written: digits, words, spaces and tabs (multi-value keys). */
-function assertSysctlValue(value: string): void {
+export function assertSysctlValue(value: string): void {
   if (!/^[A-Za-z0-9_. \t:-]{1,256}$/.test(value)) throw new Error(`invalid sysctl value ${JSON.stringify(value)}`);
 }
 
@@ -96,10 +100,17 @@ export class FakeSysctl implements Sysctl {
   }
 }
 
-/** The forwarding switch of each address family. */
-export const forwardingKeys = { 4: 'net.ipv4.ip_forward', 6: 'net.ipv6.conf.all.forwarding' } as const;
+/** The sysctl key that switches forwarding on (`1`) or off (`0`), per address family. */
+export interface ForwardingKeys {
+  readonly 4: string;
+  readonly 6: string;
+}
 
-const knownKeys: readonly string[] = Object.values(forwardingKeys);
+/** The forwarding switch of each address family on Linux. */
+export const forwardingKeys = { 4: 'net.ipv4.ip_forward', 6: 'net.ipv6.conf.all.forwarding' } as const satisfies ForwardingKeys;
+
+/** The forwarding switch of each address family on macOS (pfctl(8): "Forwarding can be enabled by setting…"). */
+export const darwinForwardingKeys = { 4: 'net.inet.ip.forwarding', 6: 'net.inet6.ip6.forwarding' } as const satisfies ForwardingKeys;
 
 /** Contents of the record file: the values found before the first change. */
 interface ForwardingRecord {
@@ -113,7 +124,17 @@ interface ForwardingRecord {
  * starts after a crash finds them and {@link restore} still puts back exactly those values.
  */
 export class ForwardingGuard {
-  constructor(private readonly sysctl: Sysctl, private readonly recordFile: string) {}
+  private readonly keys: ForwardingKeys;
+
+  /**
+   * `keys`: the forwarding switches to manage; by default the sysctl's own
+   * ({@link Sysctl.forwardingKeys}), else Linux's. Only these keys are accepted from the record.
+   */
+  constructor(private readonly sysctl: Sysctl, private readonly recordFile: string, keys?: ForwardingKeys) {
+    this.keys = keys ?? sysctl.forwardingKeys ?? forwardingKeys;
+    assertSysctlKey(this.keys[4]);
+    assertSysctlKey(this.keys[6]);
+  }
 
   /**
    * Makes forwarding on for exactly `families`: records and enables those not yet recorded
@@ -122,7 +143,7 @@ export class ForwardingGuard {
    */
   async enable(families: readonly (4 | 6)[]): Promise<void> {
     const record = (await this.load()) ?? { version: 1, previous: {} };
-    const want: string[] = [...new Set(families)].map((f) => forwardingKeys[f]);
+    const want: string[] = [...new Set(families)].map((f) => this.keys[f]);
     let changed = false;
     for (const key of want) {
       if (record.previous[key] !== undefined) continue;
@@ -140,7 +161,7 @@ export class ForwardingGuard {
   /** Families whose previous value is on record (forwarding is managed for them). */
   async managed(): Promise<(4 | 6)[]> {
     const record = await this.load();
-    return ([4, 6] as const).filter((f) => record?.previous[forwardingKeys[f]] !== undefined);
+    return ([4, 6] as const).filter((f) => record?.previous[this.keys[f]] !== undefined);
   }
 
   /** Puts back every recorded value and deletes the record. No-op without a record. */
@@ -170,7 +191,7 @@ export class ForwardingGuard {
     }
     const previous: Record<string, string> = {};
     for (const [k, v] of Object.entries(prev)) {
-      if (!knownKeys.includes(k) || typeof v !== 'string' || !/^[0-9]{1,3}$/.test(v)) throw new Error(`${this.recordFile}: bad entry ${k}`);
+      if ((k !== this.keys[4] && k !== this.keys[6]) || typeof v !== 'string' || !/^[0-9]{1,3}$/.test(v)) throw new Error(`${this.recordFile}: bad entry ${k}`);
       previous[k] = v;
     }
     return { version: 1, previous };

@@ -1,7 +1,7 @@
 /**
  * The firewall seam for subnet routing (issue 4): forward rules limited to mesh ↔ LAN traffic
  * for the advertised prefixes, and masquerade so LAN devices answer without a return route.
- * One implementation per OS (nftables on Linux, pf on macOS — not yet), chosen by
+ * One implementation per OS (nftables on Linux, a pf anchor on macOS), chosen by
  * {@link createFirewall}; FakeFirewall (fake.ts) for tests.
  */
 import type { CommandRunner } from '../exec';
@@ -66,5 +66,5 @@ export function validateRules(rules: SubnetRouterRules, platform: NodeJS.Platfor
 
 /** The Firewall for `platform` (nftables unless `darwin`), running commands through `runner`. */
 export function createFirewall(runner: CommandRunner, platform: NodeJS.Platform = process.platform): Firewall {
-  return platform === 'darwin' ? new DarwinFirewall() : new NftablesFirewall(runner);
+  return platform === 'darwin' ? new DarwinFirewall(runner) : new NftablesFirewall(runner);
 }

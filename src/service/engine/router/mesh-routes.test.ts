@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { FakeCommandRunner } from '../fake';
 import { FakeRouter } from './fake';
 import { parseMeshRoutes, planMeshRoutes } from './mesh-routes';
-import { DarwinRouter } from './router-darwin';
 import { LinuxRouter } from './router-linux';
 
 // Captured from iproute2 6.1 in a namespace: `ip -j route show dev d0` / `ip -j -6 route show dev d0`.
@@ -87,11 +86,6 @@ describe('LinuxRouter mesh routes (golden)', () => {
     await expect(router.applyMeshRoutes('wg0', [{ prefix: '10.1.0.0/16', via: '10.20.0.1\nlink del wg0' }])).rejects.toThrow(/gateway/);
     await expect(router.listMeshRoutes('wg0 x')).rejects.toThrow(/interface name/);
     expect(r.calls).toEqual([]);
-  });
-
-  it('macOS says it is not supported yet', async () => {
-    await expect(new DarwinRouter(new FakeCommandRunner()).applyMeshRoutes('utun3', [])).rejects.toThrow(/not supported on macOS yet/);
-    await expect(new DarwinRouter(new FakeCommandRunner()).listMeshRoutes('utun3')).rejects.toThrow(/not supported on macOS yet/);
   });
 });
 

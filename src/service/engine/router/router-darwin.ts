@@ -2,12 +2,15 @@
  * Router on macOS through `ifconfig` and `route` argv (wgmesh spec 4.4, macOS): a utun is
  * point-to-point, so IPv4 is assigned with the address as both ends plus a netmask and the
  * mesh subnet is routed to the interface; IPv6 is assigned as /128 plus a route for the
- * prefix. Best effort: type-checked and golden-tested, not run on a Mac in CI.
+ * prefix. Mesh routes (issue 4) go through `netstat -rn` and `route add|change|delete -net`
+ * (darwin-routes.ts). Best effort: type-checked and golden-tested, not run on a Mac in CI.
  */
 import ipaddr from 'ipaddr.js';
 import { CommandError } from '../exec';
 import type { CommandRunner } from '../exec';
 import { assertInterfaceName } from '../wireguard/iface-name';
+import { parseNetstatRoutes, planDarwinMeshRoutes } from './darwin-routes';
+import { validateMeshRoutes } from './mesh-routes';
 import { assertMtu, parseInterfaceCidr } from './router';
 import type { InterfaceAddresses, MeshRoute, MeshRouteChanges, Router } from './router';
 
@@ -65,19 +68,32 @@ export class DarwinRouter implements Router {
     }
   }
 
-  /** Not implemented on macOS yet (issue 4: `route -n get`/`netstat -rn` parsing). */
   async listMeshRoutes(iface: string): Promise<MeshRoute[]> {
     assertInterfaceName(iface, 'darwin');
-    throw notSupported('listing mesh routes');
+    // One family per netstat process (-f); run side by side like the Linux pair of `ip route`.
+    const [v4, v6] = await Promise.all([
+      this.runner.run(['netstat', '-rn', '-f', 'inet']),
+      this.runner.run(['netstat', '-rn', '-f', 'inet6']),
+    ]);
+    return [...parseNetstatRoutes(v4.stdout, iface, 4), ...parseNetstatRoutes(v6.stdout, iface, 6)];
   }
 
-  /** Not implemented on macOS yet (issue 4: `route add -net PREFIX GW`). */
-  async applyMeshRoutes(iface: string, _desired: readonly MeshRoute[]): Promise<MeshRouteChanges> {
+  /**
+   * One `route` process per change, in order, stopping at the first failure (the next
+   * reconcile lists again and finishes the job). A delete of a route that has meanwhile gone
+   * (the utun vanished with its routes) is not an error.
+   */
+  async applyMeshRoutes(iface: string, desired: readonly MeshRoute[]): Promise<MeshRouteChanges> {
     assertInterfaceName(iface, 'darwin');
-    throw notSupported('installing mesh routes');
+    const want = validateMeshRoutes(desired);
+    const plan = planDarwinMeshRoutes(await this.listMeshRoutes(iface), want);
+    for (const argv of plan.commands) {
+      try {
+        await this.runner.run(argv);
+      } catch (e) {
+        if (!(argv[2] === 'delete' && e instanceof CommandError && /not in table/.test(e.stderr))) throw e;
+      }
+    }
+    return { added: plan.added, removed: plan.removed };
   }
-}
-
-function notSupported(what: string): Error {
-  return new Error(`${what} is not supported on macOS yet (subnet routing is Linux-only for now)`);
 }
