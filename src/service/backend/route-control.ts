@@ -13,11 +13,13 @@ import { checkSubnetRouting } from '../engine/routes-preflight';
 import type { Sysctl } from '../engine/sysctl';
 import type { StoredPrefs } from '../state/prefs';
 import type { MeshNode } from './mesh-node';
-import type { RouteManager } from './route-manager';
+import { osLocalNetworks, type RouteManager } from './route-manager';
 
 /** What RouteControl needs from the backend. */
 export interface RouteControlDeps {
   iface: string;
+  /** Where we run (detection and preflight differ on macOS). */
+  platform: NodeJS.Platform;
   runner: CommandRunner;
   sysctl: Sysctl;
   prefs: () => StoredPrefs;
@@ -46,12 +48,17 @@ export class RouteControl {
   }
 
   /** GET /v1/routes/detect: this machine's networks, the mesh interface left out. */
-  detect(): Promise<LocalNetwork[]> {
-    return listLocalNetworks(this.d.runner, { exclude: [this.d.iface] });
+  async detect(): Promise<LocalNetwork[]> {
+    // iproute2 knows the default route and the link types; macOS has no `ip`.
+    return this.d.platform === 'darwin' ? osLocalNetworks(this.d.iface) : listLocalNetworks(this.d.runner, { exclude: [this.d.iface] });
   }
 
   /** GET /v1/routes/check: the preflight for the advertised (or else the detected) prefixes. */
   async check(): Promise<RoutesCheck> {
+    if (this.d.platform === 'darwin') {
+      return { ok: true, findings: [{ id: 'preflight-unavailable', severity: 'warning',
+        message: 'the routing preflight runs on Linux only for now', fix: 'check that pf is not blocking forwarding between the mesh interface and the LAN' }] };
+    }
     const networks = await this.detect();
     const advertised = this.d.prefs().advertiseRoutes.map((r) => r.prefix);
     const prefixes = advertised.length ? advertised : networks.filter(isLan).map((n) => n.cidr);

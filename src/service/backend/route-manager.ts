@@ -12,6 +12,7 @@
 import os from 'node:os';
 import { formatCidr, parseCidr } from '../../shared/mesh/ip';
 import { cidrOverlaps } from '../../shared/routes';
+import type { LocalNetwork } from '../../shared/protocol';
 import type { Firewall } from '../engine/firewall/firewall';
 import type { Router } from '../engine/router/router';
 import type { ForwardingGuard } from '../engine/sysctl';
@@ -124,12 +125,13 @@ function signature(m: Map<string, string[]>): string {
 }
 
 /**
- * Networks this machine is attached to (canonical CIDRs), from os.networkInterfaces(): no
- * process is spawned, so this can run on every reconcile. Loopback, link-local and the mesh
- * interface itself are left out.
+ * Networks this machine is attached to, from os.networkInterfaces(): no process is spawned, so
+ * this can run on every reconcile, and it works the same on Linux and macOS. Only interfaces
+ * that are up with carrier are listed (what libuv reports); loopback, link-local and the mesh
+ * interface itself are left out. `defaultRoute` is not known here and is always false.
  */
-export function localNetworkCidrs(meshIface: string): string[] {
-  const out = new Set<string>();
+export function osLocalNetworks(meshIface: string): LocalNetwork[] {
+  const out = new Map<string, LocalNetwork>();
   for (const [name, addrs] of Object.entries(os.networkInterfaces())) {
     if (name === meshIface) continue;
     for (const a of addrs ?? []) {
@@ -138,10 +140,15 @@ export function localNetworkCidrs(meshIface: string): string[] {
       if (!c) continue;
       const cidr = formatCidr(c);
       if (cidrOverlaps(cidr, '169.254.0.0/16') || cidrOverlaps(cidr, 'fe80::/10')) continue;
-      out.add(cidr);
+      out.set(`${name} ${cidr}`, { iface: name, address: a.address, cidr, family: a.family === 'IPv6' ? 6 : 4, defaultRoute: false });
     }
   }
-  return [...out];
+  return [...out.values()];
+}
+
+/** The canonical CIDRs of {@link osLocalNetworks}. */
+export function localNetworkCidrs(meshIface: string): string[] {
+  return [...new Set(osLocalNetworks(meshIface).map((n) => n.cidr))];
 }
 
 function lanInterfaceOf(prefix: string, meshIface: string): { lanInterface?: string } {

@@ -47,3 +47,18 @@ describe('planRoutes', () => {
     expect(p.routes).toEqual([{ prefix: '2001:db8:1::/48', via: 'fd00::b' }]);
   });
 });
+
+describe('osLocalNetworks', () => {
+  it('lists this machine\'s networks in canonical form, without loopback or the excluded interface', async () => {
+    const { osLocalNetworks } = await import('./route-manager');
+    const { formatCidr, parseCidr } = await import('../../shared/mesh/ip');
+    const os = await import('node:os');
+    const excluded = Object.entries(os.networkInterfaces()).find(([, a]) => a?.some((x) => !x.internal))?.[0] ?? 'none';
+    const nets = osLocalNetworks(excluded);
+    for (const n of nets) {
+      expect(n.iface).not.toBe(excluded);
+      expect(n.address.startsWith('127.') || n.address === '::1').toBe(false);
+      expect(formatCidr(parseCidr(n.cidr)!)).toBe(n.cidr); // host bits cleared
+    }
+  });
+});

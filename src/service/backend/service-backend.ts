@@ -76,7 +76,7 @@ export class ServiceBackend implements Backend {
     this.startedAt = o.clock.now();
     this.forwarding = new ForwardingGuard(o.sysctl, path.join(o.stateDir, 'forwarding.json'));
     this.routeControl = new RouteControl({
-      iface: o.interfaceName, runner: o.runner, sysctl: o.sysctl,
+      iface: o.interfaceName, platform: process.platform, runner: o.runner, sysctl: o.sysctl,
       prefs: () => this.prefs, savePrefs: (p) => this.savePrefs(p),
       joined: () => (this.node && this.routeManager ? { node: this.node, routes: this.routeManager, meshNetworks: this.meshNetworks } : undefined),
     });
