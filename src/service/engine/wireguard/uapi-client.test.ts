@@ -51,7 +51,7 @@ async function serve(reply: (req: string) => string | undefined, requests: strin
 }
 
 describe('UapiClient', () => {
-  it('gets and parses the device state over one connection per request', async () => {
+  it('gets and parses the device state', async () => {
     const kp = generateKeyPair();
     const requests: string[] = [];
     const path = await serve(() => `private_key=${keyToHex(kp.privateKey)}\nlisten_port=51820\nerrno=0\n\n`, requests);
@@ -82,6 +82,23 @@ describe('UapiClient', () => {
     server = track(createServer((sock) => sock.end('listen_port=1\n')));
     await new Promise<void>((r) => server?.listen(path, () => r()));
     await expect(new UapiClient('x', { socketPath: path }).get()).rejects.toThrow(/closed before the reply ended/);
+  });
+
+  it('reuses one connection, one request at a time, and reconnects after the device restarts', async () => {
+    const requests: string[] = [];
+    const path = await serve(() => 'listen_port=7\nerrno=0\n\n', requests);
+    let connections = 0;
+    server?.on('connection', () => { connections++; });
+    const c = new UapiClient('wgt0', { socketPath: path });
+    const states = await Promise.all([c.get(), c.get(), c.set({ listenPort: 9 })]);
+    expect(states[0]?.listenPort).toBe(7);
+    expect(requests).toEqual(['get=1\n\n', 'get=1\n\n', 'set=1\nlisten_port=9\n\n']);
+    expect(connections).toBe(1);
+    for (const conn of conns) conn.destroy(); // wireguard-go restarted: the old connection is gone
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await c.get()).listenPort).toBe(7);
+    expect(connections).toBe(2);
+    c.close();
   });
 
   it('defaults to /var/run/wireguard/<iface>.sock', () => {

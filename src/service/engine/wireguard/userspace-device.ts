@@ -90,6 +90,7 @@ export class UserspaceWireGuardDevice implements WireGuardDevice {
   async destroy(): Promise<void> {
     // Only clean up what this object started: the name may belong to someone else otherwise.
     if (!this.child) return;
+    this.uapi.close();
     await this.stop();
     // wireguard-go removes its tun and socket on a clean exit; after a SIGKILL they may linger.
     await this.deleteLinkIfPresent();
