@@ -10,19 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecCommandRunner } from '../../src/service/engine/exec';
 import type { SubnetRouterRules } from '../../src/service/engine/firewall/firewall';
 import { NftablesFirewall } from '../../src/service/engine/firewall/nftables-firewall';
+import { netnsSkipReason } from './support/requirements';
 
-function available(bin: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = ['ip', 'nft'].filter((b) => !available(b));
-const skipReason = process.getuid?.() !== 0 ? 'not running as root' : missing.length > 0 ? `missing: ${missing.join(', ')}` : '';
-if (skipReason) console.warn(`[netns] skipping firewall test: ${skipReason}`);
+const skipReason = netnsSkipReason('firewall', ['ip', 'nft']);
 
 const id = randomBytes(3).toString('hex');
 const ns = `crf${id}`;

@@ -2,17 +2,14 @@
 // sends the HELLO our nodes use as evidence, answers HELLOs before configuring us, and adds us
 // to WireGuard only on its 5 s tick. Our side must still mesh with it in both directions.
 // Real Go cannot be built here; this checks our handling of its behaviours.
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabCluster } from '../../src/cli/lab/cluster';
+import { netnsSkipReason } from './support/requirements';
 import { generateSecretToken } from '../../src/shared/mesh/secret';
 
-const canRun = process.getuid?.() === 0 && hasProgram('wireguard-go') && hasProgram('ip');
-function hasProgram(p: string): boolean {
-  try { execFileSync('sh', ['-c', `command -v ${p}`], { stdio: 'ignore' }); return true; } catch { return false; }
-}
+const canRun = netnsSkipReason('go-like peer', ['wireguard-go', 'ip', 'ping']) === '';
 
 describe.skipIf(!canRun)('mesh with a peer that behaves like Go wgmesh (netns)', () => {
   let cluster: LabCluster;

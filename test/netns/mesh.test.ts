@@ -5,14 +5,12 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabCluster } from '../../src/cli/lab/cluster';
+import { netnsSkipReason } from './support/requirements';
 import { meshAddress, waitForMeshPings, waitForPeerCounts } from '../../src/cli/lab/mesh-check';
 import { deriveMeshKeys } from '../../src/shared/mesh/derive';
 import { generateSecretToken, parseSecret } from '../../src/shared/mesh/secret';
 
-const canRun = process.getuid?.() === 0 && hasProgram('wireguard-go') && hasProgram('ip');
-function hasProgram(p: string): boolean {
-  try { execFileSync('sh', ['-c', `command -v ${p}`], { stdio: 'ignore' }); return true; } catch { return false; }
-}
+const canRun = netnsSkipReason('mesh', ['wireguard-go', 'ip', 'ping']) === '';
 
 describe.skipIf(!canRun)('mesh on a LAN (netns, wireguard-go)', () => {
   let cluster: LabCluster;

@@ -6,14 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabCluster } from '../../src/cli/lab/cluster';
+import { netnsSkipReason } from './support/requirements';
 import { createHomeLan, HOME_HOST, HOME_LAN, type HomeLan } from '../../src/cli/lab/home-lan';
 import { waitForPeerCounts } from '../../src/cli/lab/mesh-check';
 import { generateSecretToken } from '../../src/shared/mesh/secret';
 
-const canRun = process.getuid?.() === 0 && hasProgram('wireguard-go') && hasProgram('nft') && hasProgram('curl');
-function hasProgram(p: string): boolean {
-  try { execFileSync('sh', ['-c', `command -v ${p}`], { stdio: 'ignore' }); return true; } catch { return false; }
-}
+const canRun = netnsSkipReason('routes', ['wireguard-go', 'ip', 'nft', 'curl', 'fping']) === '';
 const sh = (argv: string[]) => execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
 const LAN = HOME_LAN;
 const HOST = HOME_HOST;

@@ -5,7 +5,6 @@
  * IPv6 pings through the tunnel, handshake/counter reporting, peer removal, and clean teardown.
  * Needs root and wireguard-go; every name carries a per-run id and is removed in afterAll.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,19 +15,9 @@ import { planPeers } from '../../src/service/engine/wireguard/reconcile';
 import type { DesiredPeer } from '../../src/service/engine/wireguard/reconcile';
 import { defaultSocketDir } from '../../src/service/engine/wireguard/uapi-client';
 import { UserspaceWireGuardDevice } from '../../src/service/engine/wireguard/userspace-device';
+import { netnsSkipReason } from './support/requirements';
 
-function available(bin: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = ['wireguard-go', 'ip', 'ping'].filter((b) => !available(b));
-const skipReason = process.getuid?.() !== 0 ? 'not running as root' : missing.length > 0 ? `missing: ${missing.join(', ')}` : '';
-if (skipReason) console.warn(`[netns] skipping wireguard-device test: ${skipReason}`);
+const skipReason = netnsSkipReason('wireguard-device', ['wireguard-go', 'ip', 'ping']);
 
 const id = randomBytes(3).toString('hex');
 const host = new ExecCommandRunner();
