@@ -1,5 +1,6 @@
 // The built `cloudroof` CLI (dist/cloudroof.js) against a real control server with FakeBackend
 // running in this process: commands, --json snake_case, secret handling, exit codes.
+import { EXPECTED_STATUS_C, SECRET_C } from '../fixtures/wgmesh-status';
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,18 +16,6 @@ const root = join(import.meta.dirname, '..', '..');
 const cliPath = join(root, 'dist', 'cloudroof.js');
 const SECRET = 'wgmesh://v1/cli-test-secret-that-is-long-enough-0123456789';
 const RAW = SECRET.slice('wgmesh://v1/'.length);
-// Spec 6.3.1, Secret C, and the expected `status --secret <C> --json` without a service.
-const SECRET_C = 'wgmesh://v1/SGVsbG8gV29ybGQhIFRoaXMgaXMgYSB0ZXN0IHNlY3JldCB0aGF0IGlzIGxvbmcgZW5vdWdoIGZvciB0aGUga2V5IGRlcml2YXRpb24u';
-const EXPECTED_C = `{
-  "interface": "wg0",
-  "network_id": "70565bbf619314af",
-  "mesh_subnet": "10.188.0.0/16",
-  "mesh_ipv6_prefix": "fd30:406d:245c:dfb5::/64",
-  "gossip_port": 52613,
-  "rendezvous_id": "259567bb7cfcd703",
-  "service_status": "inactive"
-}
-`;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -82,7 +71,7 @@ describe('cloudroof CLI', () => {
   it('status --secret <C> --json equals spec 5.4/6.3.1 exactly', async () => {
     const r = await cli(['status', '--secret', SECRET_C, '--json'], { socket: join(dir, 'absent.sock') });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(EXPECTED_C);
+    expect(r.stdout).toBe(EXPECTED_STATUS_C);
     expect(r.stderr).toContain('shell history');
     const live = await cli(['status', '--secret-file', '-', '--json'], { input: SECRET_C });
     expect(JSON.parse(live.stdout)).toMatchObject({ service_status: 'active' });

@@ -8,11 +8,10 @@ import { meshIPInSubnet, meshIPv6InPrefix, type MeshSubnet } from '../../shared/
 import { formatCidr, parseCidr } from '../../shared/mesh/ip';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import { isValidKey } from '../engine/wireguard/keys';
-import type { PeerAnnouncement } from '../mesh/messages';
+import { isValidHostname, type PeerAnnouncement } from '../mesh/messages';
 import type { PeerInput } from './peer-store';
 
 const NAT_TYPES = new Set(['cone', 'symmetric', 'unknown']);
-const PRINTABLE = /^[\x20-\x7e]{1,253}$/;
 
 /** Builds a store input, or undefined when the key itself is unusable. */
 export function announcementToPeerInput(a: Pick<PeerAnnouncement, 'wgPubkey' | 'hostname' | 'meshIp' | 'meshIpv6' | 'introducer' | 'natType'> & { routableNetworks?: readonly string[] },
@@ -20,7 +19,7 @@ export function announcementToPeerInput(a: Pick<PeerAnnouncement, 'wgPubkey' | '
   if (!isValidKey(a.wgPubkey)) return undefined;
   return {
     publicKey: a.wgPubkey,
-    hostname: a.hostname && PRINTABLE.test(a.hostname) ? a.hostname : undefined,
+    hostname: a.hostname && isValidHostname(a.hostname) ? a.hostname : undefined,
     meshIp: a.meshIp && meshIPInSubnet(a.meshIp, subnet) ? a.meshIp : undefined,
     meshIpv6: a.meshIpv6 ? meshIPv6InPrefix(a.meshIpv6, keys.meshPrefixV6) : undefined,
     endpoint: endpoint || undefined,

@@ -52,7 +52,8 @@ export class RouteManager {
     const before = signature(this.plan.allowedIps);
     this.plan = planRoutes({
       advertisers, acceptRoutes: this.o.acceptRoutes(), meshNetworks: this.o.meshNetworks,
-      localNetworks: localNetworkCidrs(this.o.iface),
+      // Only look at the machine's interfaces when someone advertises something.
+      localNetworks: advertisers.length ? localNetworkCidrs(this.o.iface) : [],
     });
     return signature(this.plan.allowedIps) !== before;
   }

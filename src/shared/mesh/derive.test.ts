@@ -1,3 +1,4 @@
+import { EXPECTED_STATUS_C, SECRET_C } from '../../../test/fixtures/wgmesh-status';
 import { describe, expect, it } from 'vitest';
 import { deriveMeshKeys, hourlyInfohash, meshStatusInfo } from './derive';
 import { toBase64, toHex } from './encoding';
@@ -5,8 +6,7 @@ import { parseSecret, SecretError } from './secret';
 
 const A = 'test-secret-that-is-long-enough';
 const B = 'wgmesh-envelope-compatibility-secret';
-const C_TOKEN = 'wgmesh://v1/SGVsbG8gV29ybGQhIFRoaXMgaXMgYSB0ZXN0IHNlY3JldCB0aGF0IGlzIGxvbmcgZW5vdWdoIGZvciB0aGUga2V5IGRlcml2YXRpb24u';
-const C = parseSecret(C_TOKEN);
+const C = parseSecret(SECRET_C);
 const D = 'wgmesh-test-secret-long-enough-for-key-derivation';
 const E = '0123456789abcdef';
 const T = 1_800_000_000;
@@ -142,16 +142,7 @@ describe('derivation properties (spec 6.1.2)', () => {
 describe('meshStatusInfo (spec 5.4, 6.1.1, 6.3.1)', () => {
   it('URI test secret C matches the expected status JSON', () => {
     const info = meshStatusInfo(C);
-    expect(JSON.stringify({ ...info, service_status: 'inactive' }, null, 2) + '\n').toBe(`{
-  "interface": "wg0",
-  "network_id": "70565bbf619314af",
-  "mesh_subnet": "10.188.0.0/16",
-  "mesh_ipv6_prefix": "fd30:406d:245c:dfb5::/64",
-  "gossip_port": 52613,
-  "rendezvous_id": "259567bb7cfcd703",
-  "service_status": "inactive"
-}
-`);
+    expect(JSON.stringify({ ...info, service_status: 'inactive' }, null, 2) + '\n').toBe(EXPECTED_STATUS_C);
   });
 
   it('secret A prefix and a custom subnet in canonical form', () => {
