@@ -10,6 +10,9 @@
 import type { z } from 'zod';
 import { AdvertiseRequest, DetectResponse, RoutesCheck, RoutesState, WithdrawRequest } from './route-schemas';
 import {
+  EdgeDisableRequest, EdgeEnableRequest, EdgeState, ExposeRequest, RemoveSiteRequest, SitesResponse,
+} from './site-schemas';
+import {
   JoinRequest, LeaveRequest, PeersResponse, Prefs, PrefsPatch, Status, VersionInfo, WatchEvent,
 } from './schemas';
 
@@ -43,6 +46,12 @@ export const endpoints = {
   checkRoutes: { method: 'GET', path: '/v1/routes/check', request: null, response: RoutesCheck },
   advertiseRoutes: { method: 'POST', path: '/v1/routes/advertise', request: AdvertiseRequest, response: RoutesState },
   withdrawRoutes: { method: 'POST', path: '/v1/routes/withdraw', request: WithdrawRequest, response: RoutesState },
+  sites: { method: 'GET', path: '/v1/sites', request: null, response: SitesResponse },
+  exposeSite: { method: 'POST', path: '/v1/sites/expose', request: ExposeRequest, response: SitesResponse },
+  removeSite: { method: 'POST', path: '/v1/sites/remove', request: RemoveSiteRequest, response: SitesResponse },
+  edge: { method: 'GET', path: '/v1/edge', request: null, response: EdgeState },
+  enableEdge: { method: 'POST', path: '/v1/edge/enable', request: EdgeEnableRequest, response: EdgeState },
+  disableEdge: { method: 'POST', path: '/v1/edge/disable', request: EdgeDisableRequest, response: EdgeState },
 } as const satisfies Record<string, EndpointDef>;
 
 /** Name of an endpoint (a key of {@link endpoints}). */

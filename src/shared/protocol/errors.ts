@@ -19,10 +19,14 @@ export const ERROR_STATUS = {
   'route-not-local': 400,
   /** A prefix that overlaps the mesh subnet. */
   'route-overlaps-mesh': 400,
+  /** A site name, hostname, target, health path or size that cannot be used. */
+  'invalid-site': 400,
   'forbidden': 403,
   'not-found': 404,
   /** Withdrawing a prefix this node does not advertise. */
   'not-advertised': 404,
+  /** Removing a site this node does not expose. */
+  'site-not-found': 404,
   'method-not-allowed': 405,
   'request-timeout': 408,
   'already-joined': 409,
@@ -34,6 +38,8 @@ export const ERROR_STATUS = {
   'system-error': 500,
   'internal': 500,
   'wireguard-unavailable': 503,
+  /** Edge mode needs nginx, which is missing or unusable. */
+  'nginx-unavailable': 503,
 } as const satisfies Record<string, number>;
 
 /** A known error code. */

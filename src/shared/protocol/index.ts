@@ -4,5 +4,6 @@
  */
 export * from './schemas';
 export * from './route-schemas';
+export * from './site-schemas';
 export * from './errors';
 export * from './endpoints';
