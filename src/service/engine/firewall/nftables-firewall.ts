@@ -3,8 +3,8 @@
  * never edits anyone else's: the whole table is rendered as text and loaded with `nft -f -`,
  * which applies a file as one transaction, so the ruleset is never half-updated.
  */
-import { CommandError } from '../exec';
 import type { CommandRunner } from '../exec';
+import { dropTableLines, NftTable } from './nft-table';
 import { prefixFamily } from '../net/local-networks';
 import { validateRules } from './firewall';
 import type { Firewall, SubnetRouterRules } from './firewall';
@@ -13,14 +13,6 @@ import type { Firewall, SubnetRouterRules } from './firewall';
 export interface NftablesFirewallOptions {
   /** Table name (family inet); default `cloudroof`. Tests use a per-run name. */
   table?: string;
-}
-
-/**
- * Lines that delete `table` whether or not it exists: declaring an empty table is a no-op
- * when it exists, so the delete never fails (`destroy table` needs nftables ≥ 1.0.8).
- */
-function dropTableLines(table: string): string[] {
-  return [`table inet ${table} {}`, `delete table inet ${table}`];
 }
 
 function addrSet(values: string[]): string {
@@ -64,33 +56,28 @@ export function renderNftables(table: string, rules: SubnetRouterRules): string 
 
 /** {@link Firewall} on nftables, owning one `inet` table. */
 export class NftablesFirewall implements Firewall {
-  readonly table: string;
+  private readonly nft: NftTable;
 
-  constructor(private readonly runner: CommandRunner, opts: NftablesFirewallOptions = {}) {
-    this.table = opts.table ?? 'cloudroof';
-    if (!/^[a-z][a-z0-9_]{0,31}$/.test(this.table)) throw new Error(`invalid nftables table name ${JSON.stringify(this.table)}`);
+  constructor(runner: CommandRunner, opts: NftablesFirewallOptions = {}) {
+    this.nft = new NftTable(runner, opts.table ?? 'cloudroof');
+  }
+
+  /** The table's name. */
+  get table(): string {
+    return this.nft.name;
   }
 
   async apply(rules: SubnetRouterRules): Promise<void> {
     const valid = validateRules(rules, 'linux');
     if (valid.routes.length === 0) return this.remove();
-    await this.load(renderNftables(this.table, valid));
+    await this.nft.load(renderNftables(this.table, valid));
   }
 
-  async remove(): Promise<void> {
-    await this.load(dropTableLines(this.table).join('\n') + '\n');
+  remove(): Promise<void> {
+    return this.nft.remove();
   }
 
-  async current(): Promise<string | null> {
-    try {
-      return (await this.runner.run(['nft', 'list', 'table', 'inet', this.table])).stdout;
-    } catch (e) {
-      if (e instanceof CommandError && /No such file or directory/.test(e.stderr)) return null;
-      throw e;
-    }
-  }
-
-  private async load(text: string): Promise<void> {
-    await this.runner.run(['nft', '-f', '-'], { input: text });
+  current(): Promise<string | null> {
+    return this.nft.current();
   }
 }
