@@ -1,11 +1,15 @@
 /**
  * `npm run bench`: time-to-mesh (N = 2, 10, 20) against the static-WireGuard floor measured in
- * the same run, and the idle footprint of a node with 10 peers. Prints figures and writes
- * bench/results/*.json. Never fails because the machine is slow; root and wireguard-go needed.
+ * the same run, the idle footprint of a node with 10 peers, LAN routes, and edge mode (download
+ * throughput, added latency and cache HITs, each against a reference measured side by side).
+ * Prints figures and writes bench/results/*.json. Never fails because the machine is slow; root
+ * and wireguard-go needed (edge mode also nginx, openssl, curl, wrk, fping).
+ * `BENCH_ONLY=edge` runs only the edge benchmark.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRepoRoot } from '../src/cli/lab/cluster';
+import { measureEdge } from './edge';
 import { measureIdleFootprint } from './idle-footprint';
 import { measureRoutes } from './routes';
 import { measureStaticFloor } from './reference-floor';
@@ -21,6 +25,10 @@ async function main(): Promise<void> {
   }
   const root = findRepoRoot();
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+  if (process.env.BENCH_ONLY === 'edge') {
+    await edgeBench(root);
+    return;
+  }
   const plan: [number, number][] = [[2, Number(process.env.BENCH_RUNS_2 ?? 7)], [10, Number(process.env.BENCH_RUNS_10 ?? 3)], [20, Number(process.env.BENCH_RUNS_20 ?? 3)]];
   const floors: number[] = [];
   const runs: MeshRun[] = [];
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
   log('LAN route advertising (router + plain LAN host + remote):');
   const routes = await measureRoutes(log);
   writeResult(root, 'routes', { date: new Date().toISOString(), ...routes });
+  await edgeBench(root);
   const footprint = await measureIdleFootprint(11, Number(process.env.BENCH_IDLE_S ?? 60), log);
   const file = writeResult(root, 'time-to-mesh', {
     date: new Date().toISOString(), machine: { cpus: cpuCount(), node: process.version },
@@ -60,6 +69,12 @@ async function main(): Promise<void> {
     idle_footprint: footprint,
   });
   log(`wrote ${file}`);
+}
+
+async function edgeBench(root: string): Promise<void> {
+  log('edge mode (visitor → nginx edge → mesh → origin, against the raw tunnel and the origin):');
+  const edge = await measureEdge(log);
+  log(`wrote ${writeResult(root, 'edge', { date: new Date().toISOString(), ...edge })}`);
 }
 
 function cpuCount(): number {

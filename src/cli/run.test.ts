@@ -1,22 +1,9 @@
 // The CLI entry in-process with a fake Io: commands that need no service, help, exit codes.
 import { describe, expect, it } from 'vitest';
-import type { Io } from './io';
 import { run } from './run';
+import { fakeIo } from './test-io';
 
 const SECRET_C = 'wgmesh://v1/SGVsbG8gV29ybGQhIFRoaXMgaXMgYSB0ZXN0IHNlY3JldCB0aGF0IGlzIGxvbmcgZW5vdWdoIGZvciB0aGUga2V5IGRlcml2YXRpb24u';
-
-function fakeIo(opts: { stdin?: string; tty?: boolean } = {}): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '', stderr: '',
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
-    stdinIsTTY: opts.tty ?? opts.stdin === undefined,
-    readStdin: async () => opts.stdin ?? '',
-    env: { CLOUDROOF_SOCKET: '/nonexistent/cloudroofd.sock' },
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 describe('cloudroof run()', () => {
   it('prints the top help on --help (exit 0) and on no arguments (stderr, exit 2)', async () => {

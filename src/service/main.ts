@@ -19,6 +19,9 @@ Options (environment variable in brackets):
   --interface NAME     WireGuard interface [CLOUDROOF_INTERFACE] (default cloudroof0; utun20 on macOS)
   --listen-port N      WireGuard UDP port [CLOUDROOF_LISTEN_PORT] (default 51820, next free one if busy)
   --log-level LEVEL    debug | info | warn | error [CLOUDROOF_LOG_LEVEL]
+  --nginx-mode MODE    edge mode's nginx [CLOUDROOF_NGINX_MODE]: system (default: a file in
+                       /etc/nginx/conf.d, the system's nginx reloaded) or managed (an nginx
+                       instance of our own under the state dir)
   (CLOUDROOF_HOSTNAME overrides the name announced to peers)
   --version, --help
 `;
@@ -36,7 +39,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
       args: argv, strict: true, allowPositionals: false,
       options: {
         'socket': { type: 'string' }, 'state-dir': { type: 'string' }, 'interface': { type: 'string' },
-        'listen-port': { type: 'string' }, 'log-level': { type: 'string' }, 'version': { type: 'boolean' }, 'help': { type: 'boolean' },
+        'listen-port': { type: 'string' }, 'log-level': { type: 'string' }, 'nginx-mode': { type: 'string' }, 'version': { type: 'boolean' }, 'help': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -52,7 +55,10 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
   if (!Number.isInteger(port) || port < 1 || port > 65535 || !/^\d+$/.test(portText ?? '1')) fail(`--listen-port must be a number from 1 to 65535 (got ${portText})`, 2);
   const level = values['log-level'] ?? env.CLOUDROOF_LOG_LEVEL;
   if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level)) fail(`--log-level must be debug, info, warn or error`, 2);
+  const nginxMode = values['nginx-mode'] ?? env.CLOUDROOF_NGINX_MODE ?? 'system';
+  if (nginxMode !== 'system' && nginxMode !== 'managed') fail('--nginx-mode must be system or managed', 2);
   return {
+    nginxMode,
     socketPath: values.socket ?? env.CLOUDROOF_SOCKET ?? '/run/cloudroof/cloudroofd.sock',
     stateDir: values['state-dir'] ?? env.CLOUDROOF_STATE_DIR ?? '/var/lib/cloudroof',
     interfaceName: iface,

@@ -2,6 +2,7 @@
  * Composition root of cloudroofd: picks the platform implementations, builds the backend and
  * the control server, and wires signals. Only wiring lives here.
  */
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { systemClock } from './clock';
 import { ServiceBackend } from './backend/service-backend';
@@ -10,6 +11,8 @@ import { ExecCommandRunner } from './engine/exec';
 import { missingPrograms } from './engine/preflight';
 import { createRouter } from './engine/router/router';
 import { createFirewall } from './engine/firewall/firewall';
+import { createOriginFirewall } from './engine/firewall/origin-firewall';
+import { createEdgeNginx } from './edge/nginx';
 import { createSysctl } from './engine/sysctl-darwin';
 import { createWireGuardDevice, findFreeListenPort, kernelModuleMayExist } from './engine/wireguard/device';
 import { UserspaceWireGuardDevice } from './engine/wireguard/userspace-device';
@@ -29,6 +32,8 @@ export interface ServiceConfig {
   listenPortExplicit: boolean;
   logLevel?: LogLevel;
   version: string;
+  /** How edge mode drives nginx. */
+  nginxMode: 'system' | 'managed';
 }
 
 /** A running service. */
@@ -52,6 +57,8 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
     listenPortExplicit: cfg.listenPortExplicit, hostname: printableHostname(), version: cfg.version,
     clock: systemClock, logger, prefsFile: new PrefsFile(cfg.stateDir), router: createRouter(runner),
     firewall: createFirewall(runner), sysctl: createSysctl(runner), runner,
+    originFirewall: createOriginFirewall(runner), ipv6: hasIPv6(),
+    createNginx: () => createEdgeNginx(cfg.nginxMode, { runner, stateDir: cfg.stateDir, logger: logger.child('nginx') }),
     createDevice: async (name) => {
       const missing = missingPrograms(process.platform === 'linux' ? ['ip'] : ['ifconfig', 'route']);
       if (missing) throw new ControlError('wireguard-unavailable', missing);
@@ -88,4 +95,9 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
  */
 function printableHostname(): string {
   return (process.env.CLOUDROOF_HOSTNAME || os.hostname()).replace(/[^\x20-\x7e]/g, '').slice(0, 253);
+}
+
+/** Whether the kernel has IPv6 (edges then listen on [::] too). */
+function hasIPv6(): boolean {
+  return process.platform !== 'linux' || existsSync('/proc/net/if_inet6');
 }

@@ -1,6 +1,8 @@
 /** Every `cloudroof` command, in the order `--help` lists them. */
 import type { CommandSpec } from '../command';
 import { demoCommand } from './demo';
+import { edgeCommand } from './edge';
+import { exposeCommand } from './expose';
 import { initCommand } from './init';
 import { joinCommand } from './join';
 import { leaveCommand } from './leave';
@@ -12,7 +14,7 @@ import { watchCommand } from './watch';
 
 /** The command table. */
 export const commands: readonly CommandSpec[] = [
-  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, routesCommand, watchCommand, versionCommand, demoCommand,
+  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, routesCommand, exposeCommand, edgeCommand, watchCommand, versionCommand, demoCommand,
 ];
 
 /** Looks a command up by name. */

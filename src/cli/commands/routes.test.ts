@@ -2,24 +2,10 @@
 // each subcommand sends (with a stub client), exit codes, and the text formats.
 import { describe, expect, it } from 'vitest';
 import { ControlError, type RoutesCheck, type RoutesState } from '../../shared/protocol';
-import type { ControlClient } from '../client';
-import type { Io } from '../io';
+import { fakeIo, runWithStub } from '../test-io';
 import { run } from '../run';
 import { routesCommand } from './routes';
 import { formatAccepted, formatAdvertised, formatCheck, formatNetworks, formatRoutes, formatWithdrawResult } from './routes-format';
-
-function fakeIo(): Io & { stdout: string; stderr: string } {
-  const io = {
-    stdout: '', stderr: '',
-    out(t: string) { io.stdout += t; },
-    err(t: string) { io.stderr += t; },
-    stdinIsTTY: true,
-    readStdin: async () => '',
-    env: { CLOUDROOF_SOCKET: '/nonexistent/cloudroofd.sock' },
-    onInterrupt: () => () => {},
-  };
-  return io;
-}
 
 const state: RoutesState = {
   acceptRoutes: true,
@@ -42,19 +28,8 @@ const check: RoutesCheck = {
 };
 
 /** Runs `routes ARGS` with a client stub that records calls and answers from `answers`. */
-async function withStub(args: string[], answers: Record<string, unknown> = {}): Promise<{ code: number; io: ReturnType<typeof fakeIo>; calls: unknown[][] }> {
-  const io = fakeIo();
-  const calls: unknown[][] = [];
-  const stub = {
-    call: async (name: string, body?: unknown) => {
-      calls.push(body === undefined ? [name] : [name, body]);
-      const a = answers[name] ?? state;
-      if (a instanceof Error) throw a;
-      return a;
-    },
-  } as unknown as ControlClient;
-  const code = await routesCommand.run({ values: {}, positionals: args, args, io, socketPath: '/x', client: () => stub });
-  return { code, io, calls };
+function withStub(args: string[], answers: Record<string, unknown> = {}): ReturnType<typeof runWithStub> {
+  return runWithStub(routesCommand, args, answers, state);
 }
 
 describe('cloudroof routes: arguments (no service)', () => {

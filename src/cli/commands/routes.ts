@@ -5,10 +5,10 @@
  */
 import { ControlError, type RoutesState } from '../../shared/protocol';
 import { parseAdvertisedPrefix, RouteInputError } from '../../shared/routes';
-import { parseCommandArgs } from '../args';
-import { flagOption, jsonOption, type CommandContext, type CommandSpec } from '../command';
+import { flagOption, jsonOption, type CommandSpec } from '../command';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import { toJsonOutput } from '../json-case';
+import { withSubcommands } from '../subcommands';
 import {
   formatAdvertiseResult, formatCheck, formatNetworks, formatRoutes, formatWithdrawResult,
 } from './routes-format';
@@ -212,27 +212,5 @@ const SUBCOMMANDS: Readonly<Record<string, CommandSpec>> = {
   detect: detectSub, advertise: advertiseSub, withdraw: withdrawSub, accept: acceptSub, check: checkSub,
 };
 
-/** Picks the subcommand, parses its options strictly, and runs it. */
-async function dispatch(ctx: CommandContext): Promise<number> {
-  const [word, ...rest] = ctx.args;
-  const list = word === undefined || word.startsWith('-');
-  const sub = list ? listSub : Object.hasOwn(SUBCOMMANDS, word) ? SUBCOMMANDS[word] : undefined;
-  if (!sub) throw new UsageError(/^[a-z]{1,20}$/.test(word ?? '') ? `unknown routes subcommand '${word}'` : 'unknown routes subcommand', 'routes');
-  const args = list ? ctx.args : rest;
-  const parsed = parseCommandArgs(sub, args);
-  if (parsed.help) {
-    ctx.io.out(sub.help);
-    return EXIT_OK;
-  }
-  return sub.run({ ...ctx, values: parsed.values, positionals: parsed.positionals, args });
-}
-
-/** The routes command (subcommands parse their own options, hence `rawArgs`). */
-export const routesCommand: CommandSpec = {
-  name: 'routes',
-  summary: listSub.summary,
-  help: listSub.help,
-  options: {},
-  rawArgs: true,
-  run: dispatch,
-};
+/** The routes command (subcommands parse their own options). */
+export const routesCommand: CommandSpec = withSubcommands('routes', SUBCOMMANDS, { bare: listSub, summary: listSub.summary, help: listSub.help });

@@ -25,9 +25,9 @@ export function tmpDirPrefix(prefix: string): string {
   return `cloudroof-lab-${prefix}-`;
 }
 
-/** Namespaces that belong to the lab `prefix` (`<prefix>-hub`, `<prefix>-n<i>`), from `ip netns list`. */
+/** Namespaces that belong to the lab `prefix` (`<prefix>-hub`, `<prefix>-n<i>`, and the extra segments `-home`, `-inet`), from `ip netns list`. */
 export function listLabNamespaces(prefix: string): string[] {
-  const re = new RegExp(`^${prefix}-(hub|n\\d+)$`);
+  const re = new RegExp(`^${prefix}-(hub|n\\d+|home|inet)$`);
   let out: string;
   try {
     out = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });

@@ -1,12 +1,14 @@
 /**
  * One joined mesh and everything that belongs to it: identity, listen port, device, routes,
  * the running node. `openConnection` builds and starts it (the node rolls its own steps back
- * if starting fails); closing it is `connection.node.stop()`.
+ * if starting fails); closing it is `closeConnection()`.
  */
 import { meshIPv6Network } from '../../shared/mesh/address';
 import type { Clock } from '../clock';
 import type { Firewall } from '../engine/firewall/firewall';
 import type { Router } from '../engine/router/router';
+import type { OriginFirewall } from '../engine/firewall/origin-firewall';
+import type { EdgeNginx } from '../edge/nginx';
 import type { ForwardingGuard } from '../engine/sysctl';
 import type { WireGuardDevice } from '../engine/wireguard/device';
 import type { Logger } from '../log';
@@ -15,6 +17,7 @@ import type { StoredPrefs } from '../state/prefs';
 import { MeshNode } from './mesh-node';
 import type { Mesh } from './mesh-params';
 import { RouteManager } from './route-manager';
+import { SiteRuntime } from './site-runtime';
 
 /** A joined mesh. */
 export interface Connection {
@@ -22,6 +25,8 @@ export interface Connection {
   node: MeshNode;
   identity: Identity;
   routes: RouteManager;
+  /** Origin and edge roles (issue 5). */
+  sites: SiteRuntime;
   /** The mesh's IPv4 subnet and IPv6 /64. */
   meshNetworks: string[];
   listenPort: number;
@@ -38,6 +43,10 @@ export interface ConnectionDeps {
   logger: Logger;
   router: Router;
   firewall: Firewall;
+  originFirewall: OriginFirewall;
+  createNginx: () => EdgeNginx;
+  /** Whether this host has IPv6 (edges listen on [::] too). */
+  ipv6: boolean;
   forwarding: ForwardingGuard;
   createDevice: (name: string) => Promise<WireGuardDevice>;
   findListenPort: (preferred: number, explicit: boolean) => Promise<number>;
@@ -65,5 +74,21 @@ export async function openConnection(d: ConnectionDeps, mesh: Mesh): Promise<Con
     onChanged: d.onChanged, onDeviceLost: d.onDeviceLost,
   });
   await node.start();
-  return { mesh, node, identity, routes, meshNetworks, listenPort };
+  const sites = new SiteRuntime({
+    keys: mesh.keys, identity, iface: d.interfaceName, store: node.store, clock: d.clock, logger: d.logger.child('sites'),
+    originFirewall: d.originFirewall, createNginx: d.createNginx, ipv6: d.ipv6, onChanged: d.onChanged,
+  });
+  try {
+    await sites.start();
+  } catch (err) {
+    await node.stop({ goodbye: false });
+    throw err;
+  }
+  return { mesh, node, identity, routes, sites, meshNetworks, listenPort };
+}
+
+/** Closes a connection: sites first (withdrawn, edge config removed when `leaving`), then the node. */
+export async function closeConnection(c: Connection, opts: { goodbye: boolean; leaving: boolean }): Promise<void> {
+  await c.sites.stop(opts.leaving).catch(() => undefined);
+  await c.node.stop({ goodbye: opts.goodbye });
 }

@@ -7,7 +7,8 @@
 import path from 'node:path';
 import {
   ControlError, PROTOCOL_VERSION, type AdvertiseRequest, type JoinRequest, type LocalNetwork, type Peer, type Prefs,
-  type PrefsPatch, type RoutesCheck, type RoutesState, type Status, type WithdrawRequest,
+  type PrefsPatch, type RoutesCheck, type RoutesState, type Status, type WithdrawRequest, type EdgeEnableRequest,
+  type EdgeState, type ExposeRequest, type RemoveSiteRequest, type SitesResponse,
 } from '../../shared/protocol';
 import type { Backend, WatchListener } from '../control/backend';
 import { spawnedProcessCount, type CommandRunner } from '../engine/exec';
@@ -15,10 +16,11 @@ import type { Firewall } from '../engine/firewall/firewall';
 import { ForwardingGuard, type Sysctl } from '../engine/sysctl';
 import type { LogLevel } from '../log';
 import { defaultPrefs, type PrefsFile, type StoredPrefs } from '../state/prefs';
-import { openConnection, type Connection, type ConnectionDeps } from './connection';
+import { closeConnection, openConnection, type Connection, type ConnectionDeps } from './connection';
 import { parseMesh, parseSubnet, toControlError, type Mesh } from './mesh-params';
 import { peerViews } from './peer-view';
 import { RouteControl } from './route-control';
+import { SiteControl } from './site-control';
 import { WatchHub } from './watch-hub';
 
 /** Seams and settings of the backend. */
@@ -45,6 +47,7 @@ export class ServiceBackend implements Backend {
   private readonly startedAt: number;
   private readonly forwarding: ForwardingGuard;
   private readonly routeControl: RouteControl;
+  private readonly siteControl: SiteControl;
   private readonly watch = new WatchHub(() => this.status(), () => this.peers());
 
   constructor(private readonly o: ServiceBackendOptions) {
@@ -54,6 +57,9 @@ export class ServiceBackend implements Backend {
       iface: o.interfaceName, platform: process.platform, runner: o.runner, sysctl: o.sysctl,
       prefs: () => this.prefs, savePrefs: (p) => this.savePrefs(p),
       joined: () => this.conn && { node: this.conn.node, routes: this.conn.routes, meshNetworks: this.conn.meshNetworks },
+    });
+    this.siteControl = new SiteControl({
+      prefs: () => this.prefs, savePrefs: (p) => this.savePrefs(p), runtime: () => this.conn?.sites, createNginx: o.createNginx,
     });
   }
 
@@ -66,6 +72,7 @@ export class ServiceBackend implements Backend {
     if (!this.conn) {
       await this.o.firewall.remove().catch((err: Error) => this.o.logger.warn('could not remove firewall rules', { error: err.message }));
       await this.forwarding.restore().catch((err: Error) => this.o.logger.warn('could not restore forwarding', { error: err.message }));
+      await this.o.originFirewall.remove().catch((err: Error) => this.o.logger.warn('could not remove origin firewall rules', { error: err.message }));
     }
   }
 
@@ -193,6 +200,30 @@ export class ServiceBackend implements Backend {
     });
   }
 
+  sites(): SitesResponse {
+    return this.siteControl.sites();
+  }
+
+  exposeSite(req: ExposeRequest): Promise<SitesResponse> {
+    return this.serial(() => this.siteControl.expose(req));
+  }
+
+  removeSite(req: RemoveSiteRequest): Promise<SitesResponse> {
+    return this.serial(() => this.siteControl.remove(req));
+  }
+
+  edge(): Promise<EdgeState> {
+    return this.siteControl.edge();
+  }
+
+  enableEdge(req: EdgeEnableRequest): Promise<EdgeState> {
+    return this.serial(() => this.siteControl.enableEdge(req));
+  }
+
+  disableEdge(): Promise<EdgeState> {
+    return this.serial(() => this.siteControl.disableEdge());
+  }
+
   subscribe(listener: WatchListener): () => void {
     return this.watch.subscribe(listener);
   }
@@ -208,7 +239,7 @@ export class ServiceBackend implements Backend {
 
   /** SIGTERM: leave the device cleanly but keep the intent, so the next start rejoins. */
   shutdown(): Promise<void> {
-    return this.serial(() => this.disconnect(true));
+    return this.serial(() => this.disconnect(true, false));
   }
 
   /** Brings the running state in line with `prefs` (and the stored secret). */
@@ -243,6 +274,7 @@ export class ServiceBackend implements Backend {
         onDeviceLost: (reason) => void this.onDeviceLost(reason),
       }, mesh);
       this.tunnelState = 'connected';
+      await this.siteControl.applyStored(this.conn.sites, (msg) => this.o.logger.error('could not expose the stored sites', { error: msg }));
       const id = this.conn.identity;
       this.o.logger.info('joined the mesh', { iface: this.o.interfaceName, meshIPv4: id.meshIPv4, meshIPv6: id.meshIPv6, port: this.conn.listenPort });
       this.watch.statusChanged();
@@ -256,11 +288,12 @@ export class ServiceBackend implements Backend {
     }
   }
 
-  private async disconnect(goodbye: boolean): Promise<void> {
+  /** Closes the connection; `leaving` (default) also takes our config out of nginx. */
+  private async disconnect(goodbye: boolean, leaving = true): Promise<void> {
     const conn = this.conn;
     this.conn = undefined;
     this.tunnelState = 'disconnected';
-    if (conn) await conn.node.stop({ goodbye });
+    if (conn) await closeConnection(conn, { goodbye, leaving });
     this.o.onSecret(undefined);
     this.watch.statusChanged();
     this.watch.peersChanged();
@@ -270,7 +303,7 @@ export class ServiceBackend implements Backend {
     this.o.logger.error('WireGuard device lost; rebuilding it', { reason });
     await this.serial(async () => {
       if (!this.conn) return;
-      await this.disconnect(false);
+      await this.disconnect(false, false);
       await new Promise((r) => setTimeout(r, 500));
       await this.converge();
     });

@@ -13,6 +13,7 @@
  *   returned function unsubscribes and is idempotent.
  */
 import type {
+  EdgeEnableRequest, EdgeState, ExposeRequest, RemoveSiteRequest, SitesResponse,
   AdvertiseRequest, JoinRequest, LocalNetwork, Peer, Prefs, PrefsPatch, RoutesCheck, RoutesState, Status, WatchEvent,
   WithdrawRequest,
 } from '../../shared/protocol';
@@ -65,6 +66,22 @@ export interface Backend {
    * Throws `not-advertised` (nothing changed) when a named prefix is not advertised.
    */
   withdrawRoutes(req: WithdrawRequest): Promise<RoutesState>;
+  /** Sites this node exposes, with local health and the edges' reports. */
+  sites(): SitesResponse;
+  /**
+   * Adds a site or replaces the one with the same name (values checked with shared/sites.ts:
+   * `invalid-site`), starts its mesh-side listener when joined (`port-in-use` if it cannot;
+   * nothing changed) and announces it. A target that does not answer is still added (unhealthy).
+   */
+  exposeSite(req: ExposeRequest): Promise<SitesResponse>;
+  /** Removes a site (`site-not-found` when there is none by that name); edges drop it at once. */
+  removeSite(req: RemoveSiteRequest): Promise<SitesResponse>;
+  /** Edge mode: settings, nginx, the last config applied, the sites served. */
+  edge(): Promise<EdgeState>;
+  /** Turns edge mode on (or updates its settings); `nginx-unavailable` when nginx is missing. */
+  enableEdge(req: EdgeEnableRequest): Promise<EdgeState>;
+  /** Turns edge mode off and removes everything it put into nginx. */
+  disableEdge(): Promise<EdgeState>;
   /** Registers a listener for state changes; returns the unsubscribe function. */
   subscribe(listener: WatchListener): () => void;
 }

@@ -7,7 +7,9 @@ import {
   ControlError, PROTOCOL_VERSION,
   type AcceptedRoute, type AdvertiseRequest, type JoinRequest, type LocalNetwork, type Peer, type Prefs, type PrefsPatch,
   type RoutesCheck, type RoutesState, type RoutesSummary, type Status, type WatchEvent, type WithdrawRequest,
+  type EdgeEnableRequest, type EdgeState, type ExposedSite, type ExposeRequest, type RemoveSiteRequest, type SitesResponse,
 } from '../../shared/protocol';
+import { formatTarget, parseHealthPath, parseHostnames, parseSiteName, parseTarget, SiteInputError } from '../../shared/sites';
 import { cidrOverlaps } from '../../shared/routes';
 import type { Backend, WatchListener } from './backend';
 
@@ -28,6 +30,8 @@ export class FakeBackend implements Backend {
   private peerList: Peer[] = [];
   private prefs: Prefs = { wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true };
   private acceptedList: AcceptedRoute[] = [];
+  private siteList: ExposedSite[] = [];
+  private edgeState: EdgeState = { enabled: false, nginx: { available: true, version: '1.22.1', running: false }, config: { state: 'off' }, sites: [] };
   private secret: string | undefined;
   private readonly listeners = new Set<WatchListener>();
   /** When set, the next backend action throws it (then it is cleared). */
@@ -156,6 +160,53 @@ export class FakeBackend implements Backend {
   }
 
   /** Replaces the routes other nodes advertise and emits a `status` event. */
+  sites(): SitesResponse { return { sites: structuredClone(this.siteList) }; }
+
+  async exposeSite(req: ExposeRequest): Promise<SitesResponse> {
+    this.throwPending();
+    let site: ExposedSite;
+    try {
+      site = {
+        name: parseSiteName(req.name), target: formatTarget(parseTarget(req.target)), hostnames: parseHostnames(req.hostnames),
+        healthPath: parseHealthPath(req.healthPath ?? '/'), healthIntervalS: req.healthIntervalS ?? 10, meshPort: 18080,
+        forwarding: { state: 'active' }, health: { state: 'unknown' }, edges: [], publicUrls: [],
+      };
+    } catch (err) {
+      if (err instanceof SiteInputError) throw new ControlError('invalid-site', err.message);
+      throw err;
+    }
+    this.siteList = [...this.siteList.filter((x) => x.name !== site.name), site];
+    return this.sites();
+  }
+
+  async removeSite(req: RemoveSiteRequest): Promise<SitesResponse> {
+    this.throwPending();
+    if (!this.siteList.some((s) => s.name === req.name)) throw new ControlError('site-not-found', `no site named ${req.name} is exposed here`);
+    this.siteList = this.siteList.filter((s) => s.name !== req.name);
+    return this.sites();
+  }
+
+  /** Replaces the exposed sites (e.g. with edge reports) for a test. */
+  setSites(sites: ExposedSite[]): void { this.siteList = structuredClone(sites); }
+
+  async edge(): Promise<EdgeState> { return structuredClone(this.edgeState); }
+
+  async enableEdge(req: EdgeEnableRequest): Promise<EdgeState> {
+    this.throwPending();
+    const settings = { certDir: req.certDir ?? '/etc/cloudroof/certs', cacheSize: req.cacheSize ?? '1g', maxBody: req.maxBody ?? '1g', httpPort: req.httpPort ?? 80, httpsPort: req.httpsPort ?? 443 };
+    this.edgeState = { ...this.edgeState, enabled: true, settings, nginx: { available: true, version: '1.22.1', running: true }, config: { state: 'applied', appliedAt: 0 } };
+    return this.edge();
+  }
+
+  async disableEdge(): Promise<EdgeState> {
+    this.throwPending();
+    this.edgeState = { enabled: false, nginx: this.edgeState.nginx, config: { state: 'off' }, sites: [] };
+    return this.edge();
+  }
+
+  /** Replaces the edge state for a test. */
+  setEdgeState(state: EdgeState): void { this.edgeState = structuredClone(state); }
+
   setAcceptedRoutes(routes: AcceptedRoute[]): void {
     this.acceptedList = structuredClone(routes);
     this.updateStatus({});

@@ -31,6 +31,12 @@ export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
   checkRoutes: (backend) => backend.checkRoutes(),
   advertiseRoutes: (backend, req) => backend.advertiseRoutes({ ...req, prefixes: canonicalPrefixes(req.prefixes) }),
   withdrawRoutes: (backend, req) => backend.withdrawRoutes(checkWithdraw(req)),
+  sites: (backend) => backend.sites(),
+  exposeSite: (backend, req) => backend.exposeSite(req),
+  removeSite: (backend, req) => backend.removeSite(req),
+  edge: (backend) => backend.edge(),
+  enableEdge: (backend, req) => backend.enableEdge(req),
+  disableEdge: (backend) => backend.disableEdge(),
 };
 
 /**

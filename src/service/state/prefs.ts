@@ -14,13 +14,23 @@ const prefsSchema = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   advertiseRoutes: z.array(z.object({ prefix: z.string(), masquerade: z.boolean() })).max(100).default([]),
   acceptRoutes: z.boolean().default(true),
+  /** Sites this node exposes (issue 5), values canonical. */
+  sites: z.array(z.object({
+    name: z.string(), target: z.string(), hostnames: z.array(z.string()), healthPath: z.string(),
+    healthIntervalS: z.number().int(), meshPort: z.number().int().optional(),
+  })).max(64).default([]),
+  /** Edge mode and its settings; absent = never enabled. */
+  edge: z.object({
+    enabled: z.boolean(), certDir: z.string(), cacheSize: z.string(), maxBody: z.string(),
+    httpPort: z.number().int(), httpsPort: z.number().int(),
+  }).optional(),
 });
 
 /** Persisted preferences (intent). */
 export type StoredPrefs = z.infer<typeof prefsSchema>;
 
 /** Default preferences of a fresh install. */
-export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true });
+export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true, sites: [] });
 
 /** Reads and writes prefs.json and the secret file in one state directory. */
 export class PrefsFile {
