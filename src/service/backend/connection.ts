@@ -76,7 +76,7 @@ export async function openConnection(d: ConnectionDeps, mesh: Mesh): Promise<Con
   await node.start();
   const sites = new SiteRuntime({
     keys: mesh.keys, identity, iface: d.interfaceName, store: node.store, clock: d.clock, logger: d.logger.child('sites'),
-    originFirewall: d.originFirewall, createNginx: d.createNginx, ipv6: d.ipv6, onChanged: d.onChanged,
+    originFirewall: d.originFirewall, createNginx: d.createNginx, ipv6: d.ipv6, counters: node.counters, onChanged: d.onChanged,
   });
   try {
     await sites.start();

@@ -145,7 +145,13 @@ export class SiteControl {
       await this.d.savePrefs({ ...before, sites: next });
       return;
     }
-    const applied = await rt.origin.apply(next); // throws (nothing changed) when it cannot
+    let applied: SiteConfig[];
+    try {
+      applied = await rt.origin.apply(next); // throws (nothing changed) when it cannot
+    } catch (err) {
+      if (err instanceof ControlError) throw err;
+      throw new ControlError('system-error', `could not apply the sites: ${(err as Error).message}`);
+    }
     for (const s of next) rt.origin.setError(s.name, undefined);
     try {
       await this.d.savePrefs({ ...before, sites: applied });

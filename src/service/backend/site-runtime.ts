@@ -12,7 +12,7 @@
 import type { EdgeSettings } from '../../shared/protocol';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import type { Clock } from '../clock';
-import { PacketCounters } from '../discovery/counters';
+import type { PacketCounters } from '../discovery/counters';
 import type { Source } from '../discovery/exchange';
 import { SiteChannel } from '../discovery/site-channel';
 import type { EdgeNginx } from '../edge/nginx';
@@ -35,13 +35,14 @@ export interface SiteRuntimeDeps {
   originFirewall: OriginFirewall;
   createNginx: () => EdgeNginx;
   ipv6: boolean;
+  /** The node's packet counters: site-channel drops show in status like the others. */
+  counters: PacketCounters;
   onChanged: () => void;
 }
 
 /** Origin and edge roles of a joined node. */
 export class SiteRuntime {
   readonly origin: OriginManager;
-  readonly counters = new PacketCounters();
   private edgeManager: EdgeManager | undefined;
   private edgeSettings: string | undefined;
   private readonly channel: SiteChannel;
@@ -52,7 +53,7 @@ export class SiteRuntime {
     const send = (type: string, text: string, ip: string): void => this.channel.send(type, text, ip);
     this.channel = new SiteChannel({
       port: d.keys.probePort, gossipKey: d.keys.gossipKey, clock: d.clock, logger: d.logger.child('channel'),
-      counters: this.counters, onMessage: (type, payload, src) => this.onMessage(type, payload, src),
+      counters: d.counters, onMessage: (type, payload, src) => this.onMessage(type, payload, src),
     });
     this.origin = new OriginManager({
       iface: d.iface, meshAddresses: [d.identity.meshIPv4, d.identity.meshIPv6], publicKey: d.identity.publicKey,
@@ -118,21 +119,21 @@ export class SiteRuntime {
     const peer: SitePeer | undefined = self
       ? { publicKey: this.d.identity.publicKey, hostname: '', meshIp: this.d.identity.meshIPv4 }
       : rec && { publicKey: rec.publicKey, hostname: rec.hostname, meshIp: rec.meshIp };
-    if (!peer) return this.counters.drop('unknown-sender');
+    if (!peer) return this.d.counters.drop('unknown-sender');
     try {
       if (type === SITES_TYPE) {
         const msg = decodeSites(payload);
-        if (msg.wgPubkey !== peer.publicKey) return this.counters.drop('key-mismatch');
+        if (msg.wgPubkey !== peer.publicKey) return this.d.counters.drop('key-mismatch');
         this.edgeManager?.onSites(msg, peer);
       } else {
         const report = decodeEdgeReport(payload);
-        if (report.wgPubkey !== peer.publicKey) return this.counters.drop('key-mismatch');
+        if (report.wgPubkey !== peer.publicKey) return this.d.counters.drop('key-mismatch');
         this.origin.onEdgeReport(report, peer);
       }
     } catch (err) {
       if (err instanceof SiteMessageError) {
         this.d.logger.debug('invalid site message dropped', { type, error: err.message });
-        return this.counters.drop('bad-payload');
+        return this.d.counters.drop('bad-payload');
       }
       throw err;
     }

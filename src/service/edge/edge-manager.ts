@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import { EDGE_REPORT_TYPE, encodeEdgeReport, type EdgeReportEntry, type SitesMessage } from '../mesh/site-messages';
 import { HealthMonitor } from '../origin/health';
 import type { SitePeer } from '../origin/origin-manager';
+import { dirSize } from './dir-size';
 import { planHosts, type HostPlan, type OriginEntry } from './edge-sites';
 import { renderEdgeConfig, type EdgeVhost } from './nginx-config';
 import type { EdgeNginx, NginxInfo } from './nginx';
@@ -55,6 +56,8 @@ export class EdgeManager {
   private applyQueued = false;
   private seq: number;
   private stopped = false;
+  private cacheBytes: number | undefined;
+  private cacheMeasuredAt = 0;
 
   constructor(private readonly d: EdgeManagerDeps) {
     this.seq = d.clock.now();
@@ -92,6 +95,10 @@ export class EdgeManager {
     if (changed) this.replan();
     else this.report();
     void this.d.nginx.isRunning().then((r) => { if (r !== this.running) { this.running = r; this.d.onChanged(); } });
+    if (now - this.cacheMeasuredAt >= 30_000) {
+      this.cacheMeasuredAt = now;
+      void dirSize(this.d.nginx.paths.cacheDir).then((b) => { this.cacheBytes = b; });
+    }
   }
 
   /** GET /v1/edge while joined. */
@@ -106,6 +113,7 @@ export class EdgeManager {
     }));
     return {
       enabled: true, settings: this.d.settings, sites, config: this.config,
+      ...(this.cacheBytes === undefined ? {} : { cache: { usedBytes: this.cacheBytes, maxSize: this.d.settings.cacheSize } }),
       nginx: { available: this.info.available, running: this.running, ...(this.info.version ? { version: this.info.version } : {}), ...(this.info.error ? { error: this.info.error } : {}) },
     };
   }
