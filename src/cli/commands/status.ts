@@ -65,5 +65,10 @@ export function formatStatus(s: Status): string {
   ];
   if (s.natType !== undefined) fields.push(['NAT type', s.natType]);
   fields.push(['Peers', s.peerCount]);
+  if (s.routes) fields.push(['Routes', `${s.routes.advertised} advertised, ${s.routes.accepted} accepted${s.routes.conflicts ? `, ${s.routes.conflicts} in conflict` : ''}`]);
+  if (s.sites) {
+    fields.push(['Sites', `${s.sites.exposed} exposed, ${s.sites.live} live (cloudroof expose list)`]);
+    if (s.sites.edge) fields.push(['Edge', `${s.sites.edge.hostnames} hostnames, config ${s.sites.edge.config} (cloudroof edge status)`]);
+  }
   return formatFields(fields);
 }

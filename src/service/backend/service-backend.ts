@@ -95,6 +95,8 @@ export class ServiceBackend implements Backend {
         conflicts: accepted.filter((a) => a.conflict !== undefined).length,
       };
     }
+    const sites = this.siteControl.summary();
+    if (sites) s.sites = sites;
     if (mesh) {
       s.meshSubnet = mesh.subnet.cidr;
       s.gossipPort = mesh.keys.gossipPort;

@@ -6,7 +6,7 @@
  */
 import {
   ControlError, type EdgeEnableRequest, type EdgeSettings, type EdgeState, type ExposeRequest, type RemoveSiteRequest,
-  type SiteConfig, type SitesResponse,
+  type SiteConfig, type SitesResponse, type Status,
 } from '../../shared/protocol';
 import {
   DEFAULT_HEALTH_INTERVAL_S, formatTarget, MAX_SITES, parseHealthInterval, parseHealthPath, parseHostnames, parseSiteName,
@@ -43,6 +43,18 @@ export class SiteControl {
     const rt = this.d.runtime();
     if (rt) return { sites: rt.origin.views(sites) };
     return { sites: sites.map((s) => ({ ...s, forwarding: { state: 'pending' as const }, health: { state: 'unknown' as const }, edges: [], publicUrls: [] })) };
+  }
+
+  /** The status line's figures, or undefined when there are no sites and no edge mode. */
+  summary(): Status['sites'] {
+    const exposed = this.d.prefs().sites;
+    const edge = this.d.prefs().edge?.enabled ? this.d.runtime()?.edge?.state() : undefined;
+    if (exposed.length === 0 && !this.d.prefs().edge?.enabled) return undefined;
+    const live = this.sites().sites.filter((s) => s.publicUrls.length > 0).length;
+    return {
+      exposed: exposed.length, live,
+      ...(this.d.prefs().edge?.enabled ? { edge: { hostnames: edge?.sites.length ?? 0, config: edge?.config.state ?? 'pending' } } : {}),
+    };
   }
 
   /** POST /v1/sites/expose: adds the site or replaces the one with the same name. */

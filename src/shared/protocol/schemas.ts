@@ -57,6 +57,12 @@ export const Status = z.object({
   processesSpawned: z.number().int().nonnegative().optional(),
   /** LAN routes: advertised here, accepted from others, accepted but not installed (conflicts). */
   routes: RoutesSummary.optional(),
+  /** Sites (issue 5): exposed here and live through an edge; hostnames served in edge mode. */
+  sites: z.object({
+    exposed: z.number().int().nonnegative(),
+    live: z.number().int().nonnegative(),
+    edge: z.object({ hostnames: z.number().int().nonnegative(), config: z.string() }).optional(),
+  }).optional(),
 });
 /** This node's state. */
 export type Status = z.infer<typeof Status>;
