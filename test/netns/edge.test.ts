@@ -267,6 +267,25 @@ describe.skipIf(!canRun)('edge mode: visitor → nginx edge → mesh → origin 
     }, { timeoutMs: 10_000, intervalMs: 200, what: 'both edges to serve again' });
   });
 
+  it('keeps the site through a restart of the origin\'s and an edge\'s service', async () => {
+    // The origin restarts (an upgrade): edges keep the site for their grace period, and the
+    // origin re-offers it when it is back — no 404 in between.
+    expect((await get(1, '/static/hello.txt', { maxTimeS: 5 })).status).toBe(200); // now in edge 1's cache
+    await cluster.stopNode(0);
+    await new Promise((r) => setTimeout(r, 6_000)); // more than one announcement round
+    for (const e of EDGES) expect((await edgeStatus(e)).sites.map((x) => x.hostname)).toContain(HOST);
+    expect((await get(1, '/static/hello.txt', { maxTimeS: 5 })).status).toBe(200); // cached content still served
+    await cluster.startNode(0);
+    await waitServing(0, 30_000);
+    // An edge restarts: its nginx keeps serving while the service is away, and the service
+    // adopts it when it is back.
+    await cluster.stopNode(1);
+    expect((await get(1, '/static/hello.txt', { maxTimeS: 5 })).status).toBe(200);
+    await cluster.startNode(1, { extraArgs: ['--nginx-mode', 'managed'] });
+    await waitServing(0, 30_000);
+    expect((await get(1, `/echo?restarted=${run}`, { maxTimeS: 5 })).status).toBe(200);
+  });
+
   it('keeps serving through a second origin when the first one\'s app stops', async () => {
     await cliOk(3, ['expose', 'add', 'blog', TARGET, '--hostname', HOST, '--health-path', '/healthz']);
     await waitServing(3, 20_000);

@@ -97,12 +97,15 @@ export class SiteRuntime {
     this.origin.announce(); // our own sites, if any, are served by our own edge too
   }
 
-  /** Withdraws our sites, stops edge mode (removing nginx's config when `removeEdge`), closes the channel. */
-  async stop(removeEdge: boolean): Promise<void> {
+  /**
+   * Stops both roles and closes the channel. `leaving` (the mesh, not a restart) withdraws our
+   * sites from the edges at once and removes edge mode's nginx config.
+   */
+  async stop(leaving: boolean): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe?.();
-    await this.origin.stop();
-    await this.edgeManager?.stop(removeEdge);
+    await this.origin.stop(leaving);
+    await this.edgeManager?.stop(leaving);
     this.edgeManager = undefined;
     this.channel.close();
   }

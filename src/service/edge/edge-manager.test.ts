@@ -17,12 +17,13 @@ class FakeNginx implements EdgeNginx {
   applied: string[] = [];
   refuse: string | undefined;
   removed = 0;
+  running = false;
   async probe() { return { available: true, version: '1.22.1' }; }
   async apply(text: string) {
     if (this.refuse) throw new NginxConfigError(this.refuse);
     this.applied.push(text);
   }
-  async isRunning() { return true; }
+  async isRunning() { return this.running; }
   async remove() { this.removed++; }
 }
 
@@ -103,6 +104,16 @@ describe('EdgeManager', () => {
     expect(m.state().sites).toHaveLength(0);
     await m.stop(true);
     expect(nginx.removed).toBe(1);
+  });
+
+  it('after a restart, keeps the running config until origins had a round to announce', async () => {
+    const { m, nginx } = setup();
+    nginx.running = true; // nginx kept serving while the service restarted
+    await m.start();
+    m.onSites(sites(KEY_A, 1), peerA);
+    await settle();
+    expect(nginx.applied).toEqual([]);
+    await m.stop(false);
   });
 
   it('reports a conflict to the origin whose claim lost', async () => {

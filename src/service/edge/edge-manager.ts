@@ -23,6 +23,8 @@ import type { EdgeNginx, NginxInfo } from './nginx';
 
 /** An origin that has not refreshed its list for this long is dropped. */
 export const ORIGIN_GRACE_MS = 60_000;
+/** After a restart, how long the running config is kept before the first apply (one announce round). */
+const WARM_UP_MS = 6_000;
 
 /** What the edge manager needs. */
 export interface EdgeManagerDeps {
@@ -58,16 +60,26 @@ export class EdgeManager {
   private stopped = false;
   private cacheBytes: number | undefined;
   private cacheMeasuredAt = 0;
+  private warmUp: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: EdgeManagerDeps) {
     this.seq = d.clock.now();
     this.health.onChange(() => { this.report(); d.onChanged(); });
   }
 
-  /** Probes nginx and applies the (empty) config so nginx runs and answers. */
+  /**
+   * Probes nginx and applies the config so nginx runs and answers. When nginx already runs (a
+   * service restart), the first apply waits one announcement round, so the config it serves is
+   * not replaced by a partial one while origins are still being heard from.
+   */
   async start(): Promise<void> {
     this.info = await this.d.nginx.probe();
     if (!this.info.available) this.d.logger.warn('nginx is not usable', { error: this.info.error });
+    if (this.info.available && await this.d.nginx.isRunning()) {
+      this.running = true;
+      this.warmUp = setTimeout(() => { this.warmUp = undefined; this.scheduleApply(); }, WARM_UP_MS);
+      return;
+    }
     this.scheduleApply();
   }
 
@@ -121,6 +133,7 @@ export class EdgeManager {
   /** Ends checks and timers; with `remove`, takes our configuration out of nginx. */
   async stop(remove: boolean): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.warmUp);
     this.health.stop();
     await this.applying;
     if (remove) await this.d.nginx.remove().catch((err: Error) => this.d.logger.warn('could not remove the nginx config', { error: err.message }));
@@ -143,7 +156,7 @@ export class EdgeManager {
   }
 
   private scheduleApply(): void {
-    if (this.applyQueued || this.stopped) return;
+    if (this.applyQueued || this.stopped || this.warmUp) return;
     this.applyQueued = true;
     this.applying = this.applying.then(async () => {
       await new Promise((r) => setTimeout(r, 100)); // coalesce bursts of announcements

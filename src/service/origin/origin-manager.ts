@@ -154,13 +154,17 @@ export class OriginManager {
     });
   }
 
-  /** Stops forwarders and checks, removes the rules, withdraws the sites from the edges. */
-  async stop(): Promise<void> {
+  /**
+   * Stops forwarders and checks and removes the rules. With `withdraw` (leaving the mesh), the
+   * edges are told the list is empty and drop the sites at once; without (a restart), they keep
+   * them for their grace period, so a service restart does not take the sites down.
+   */
+  async stop(withdraw = true): Promise<void> {
     const had = this.running.size > 0;
     for (const r of this.running.values()) await r.forwarder.stop().catch(() => undefined);
     this.running = new Map();
     this.health.stop();
-    if (had) this.announce();
+    if (had && withdraw) this.announce();
     await this.d.firewall.remove().catch((err: Error) => this.d.logger.warn('could not remove the origin firewall rules', { error: err.message }));
   }
 
