@@ -22,6 +22,34 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        // Hardening (HARDENING.md): property-based fuzzing of everything parsed from the network
+        // and of the control API, plus a live flood against a netns mesh (root). Serial: the flood
+        // measures ping loss and RSS, which other suites running at the same time would skew.
+        // HARDENING_RUNS=N scales the fuzz budget for the long run.
+        test: {
+          name: 'hardening',
+          include: ['test/hardening/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        // The installer in a Debian root of its own (root, debootstrap, the Debian archive). Runs
+        // after the other suites so its apt/dpkg work does not skew their timings; the first run
+        // pays for debootstrap (cached under /var/cache/cloudroof-test-rootfs).
+        test: {
+          name: 'install',
+          include: ['test/install/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 300_000,
+          hookTimeout: 900_000,
+        },
+      },
     ],
   },
 });

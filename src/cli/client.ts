@@ -10,11 +10,20 @@
  */
 import type { z } from 'zod';
 import {
-  ControlError, endpoints, ErrorBody, WatchEvent,
+  ControlError, endpoints, ErrorBody, LOG_BACKLOG_HEADER, LogEntry, WatchEvent,
   type JoinRequest, type Peer, type Prefs, type PrefsPatch, type RequestOf, type ResponseOf, type Status,
   type UnaryEndpointName, type VersionInfo,
 } from '../shared/protocol';
-import { checkSocketOwner, ClientError, openStream, sendRequest, type RawResponse } from './transport';
+import { checkSocketOwner, ClientError, ndjsonLines, openStream, sendRequest, type RawResponse } from './transport';
+import type { IncomingMessage } from 'node:http';
+
+/** Receivers of {@link ControlClient.logs}. */
+export interface LogHandlers {
+  /** Called once with the buffered entries (oldest first), as soon as all of them arrived. */
+  backlog(entries: LogEntry[]): void;
+  /** Called per entry emitted after the request (only when following). */
+  live?(entry: LogEntry): void;
+}
 
 /** Options of {@link ControlClient}. */
 export interface ControlClientOptions {
@@ -95,10 +104,56 @@ export class ControlClient {
     throw new ClientError('connection-failed', 'cloudroofd closed the watch stream');
   }
 
+  /**
+   * Reads GET /v1/logs. Without `follow`, resolves once the service has sent its buffered
+   * entries; with it, keeps delivering live entries until `signal` aborts (then resolves), and
+   * rejects when the service ends the stream.
+   */
+  async logs(handlers: LogHandlers, opts: { follow?: boolean; signal?: AbortSignal } = {}): Promise<void> {
+    await this.checkSocket();
+    const def = endpoints.logs;
+    const path = `${def.path}?follow=${opts.follow ? 1 : 0}`;
+    const res = await openStream({ socketPath: this.socketPath, method: def.method, path, timeoutMs: this.timeoutMs, signal: opts.signal });
+    await rejectErrorStatus(res, def.response);
+    const declared = Number(res.headers[LOG_BACKLOG_HEADER]);
+    if (opts.follow && !(Number.isInteger(declared) && declared >= 0)) throw new ClientError('bad-response', 'cloudroofd sent no log backlog count');
+    const backlog: LogEntry[] = [];
+    let delivered = false;
+    const deliver = (): void => {
+      if (!delivered) handlers.backlog(backlog);
+      delivered = true;
+    };
+    if (declared === 0) deliver();
+    try {
+      for await (const line of ndjsonLines(res)) {
+        const entry = parseJson(line, LogEntry);
+        if (delivered) {
+          handlers.live?.(entry);
+          continue;
+        }
+        backlog.push(entry);
+        if (backlog.length === declared) deliver();
+      }
+    } catch (err) {
+      if (opts.signal?.aborted) return;
+      throw err;
+    }
+    deliver();
+    if (opts.follow && !opts.signal?.aborted) throw new ClientError('connection-failed', 'cloudroofd closed the log stream');
+  }
+
   private checkSocket(): Promise<void> {
     this.checked ??= checkSocketOwner(this.socketPath);
     return this.checked;
   }
+}
+
+/** Throws the service's error (or a bad-response error) when a stream was refused. */
+async function rejectErrorStatus(res: IncomingMessage, schema: z.ZodType): Promise<void> {
+  if (res.statusCode === 200) return;
+  const chunks: Buffer[] = [];
+  for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
+  parseResponse({ status: res.statusCode ?? 0, contentType: '', body: Buffer.concat(chunks).toString('utf8') }, schema);
 }
 
 /** Validates a response: the success schema for 2xx, an error body otherwise. */

@@ -3,7 +3,7 @@
  * client that records calls and answers from a table. Used by *.test.ts only.
  */
 import type { ControlClient } from './client';
-import type { CommandSpec } from './command';
+import type { CommandSpec, OptionValues } from './command';
 import type { Io } from './io';
 
 /** An Io that records stdout and stderr; `stdin` given = piped input (not a TTY). */
@@ -22,10 +22,11 @@ export function fakeIo(opts: { stdin?: string; tty?: boolean } = {}): Io & { std
 
 /**
  * Runs `command` with `args` and a client stub: each call is recorded as `[name, body?]` and
- * answered with `answers[name]` (thrown when it is an Error), else `fallback`.
+ * answered with `answers[name]` (thrown when it is an Error), else `fallback`. `values` are the
+ * parsed options the command sees (none by default; subcommand tables parse their own).
  */
 export async function runWithStub(
-  command: CommandSpec, args: string[], answers: Record<string, unknown>, fallback?: unknown,
+  command: CommandSpec, args: string[], answers: Record<string, unknown>, fallback?: unknown, values: OptionValues = {},
 ): Promise<{ code: number; io: ReturnType<typeof fakeIo>; calls: unknown[][] }> {
   const io = fakeIo();
   const calls: unknown[][] = [];
@@ -37,6 +38,6 @@ export async function runWithStub(
       return a;
     },
   } as unknown as ControlClient;
-  const code = await command.run({ values: {}, positionals: args, args, io, socketPath: '/x', client: () => stub });
+  const code = await command.run({ values, positionals: args, args, io, socketPath: '/x', client: () => stub });
   return { code, io, calls };
 }

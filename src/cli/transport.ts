@@ -12,7 +12,8 @@ export type ClientErrorCode = 'not-running' | 'permission-denied' | 'untrusted-s
 
 /** A failure to reach or understand the service. */
 export class ClientError extends Error {
-  constructor(readonly code: ClientErrorCode, message: string) {
+  /** `errno` of the failed connect/lstat (`ENOENT`, `ECONNREFUSED`, `EACCES`…), when there was one. */
+  constructor(readonly code: ClientErrorCode, message: string, readonly errno?: string) {
     super(message);
     this.name = 'ClientError';
   }
@@ -26,14 +27,14 @@ export function connectionError(err: unknown, socketPath: string): ClientError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case 'ENOENT':
-      return new ClientError('not-running', `cloudroofd is not running (no socket at ${socketPath}). Start it with: sudo cloudroofd`);
+      return new ClientError('not-running', `cloudroofd is not running (no socket at ${socketPath}). Start it with: sudo cloudroofd`, code);
     case 'ECONNREFUSED':
-      return new ClientError('not-running', `cloudroofd is not running (nothing answers on ${socketPath}). Start it with: sudo cloudroofd`);
+      return new ClientError('not-running', `cloudroofd is not running (nothing answers on ${socketPath}). Start it with: sudo cloudroofd`, code);
     case 'EACCES':
     case 'EPERM':
-      return new ClientError('permission-denied', `permission denied on ${socketPath} — run with sudo or add yourself to the cloudroof group`);
+      return new ClientError('permission-denied', `permission denied on ${socketPath} — run with sudo or add yourself to the cloudroof group`, code);
     default:
-      return new ClientError('connection-failed', `cannot reach cloudroofd on ${socketPath}: ${err instanceof Error ? err.message : String(err)}`);
+      return new ClientError('connection-failed', `cannot reach cloudroofd on ${socketPath}: ${err instanceof Error ? err.message : String(err)}`, code);
   }
 }
 
@@ -96,6 +97,28 @@ export function openStream(opts: RequestOptions): Promise<IncomingMessage> {
     });
     req.end(payload);
   });
+}
+
+/** Largest NDJSON line the client accepts. */
+const MAX_LINE_BYTES = 1024 * 1024;
+
+/** The non-empty lines of an NDJSON response body, as they arrive. */
+export async function* ndjsonLines(res: IncomingMessage): AsyncGenerator<string> {
+  let buffered = '';
+  for await (const chunk of res as AsyncIterable<Buffer>) {
+    buffered += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line.trim() !== '') yield line;
+    }
+    if (buffered.length > MAX_LINE_BYTES) {
+      res.destroy();
+      throw new ClientError('bad-response', 'cloudroofd sent an overlong line');
+    }
+  }
+  if (buffered.trim() !== '') yield buffered;
 }
 
 /** Sends one request and reads the whole response. */

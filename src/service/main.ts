@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { validateInterfaceName } from './engine/wireguard/iface-name';
+import { parseMetricsAddress, type MetricsAddress } from './metrics/address';
 import { startService, type ServiceConfig } from './system';
 import type { LogLevel } from './log';
 
@@ -22,6 +23,9 @@ Options (environment variable in brackets):
   --nginx-mode MODE    edge mode's nginx [CLOUDROOF_NGINX_MODE]: system (default: a file in
                        /etc/nginx/conf.d, the system's nginx reloaded) or managed (an nginx
                        instance of our own under the state dir)
+  --metrics HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics [CLOUDROOF_METRICS]
+                       (off by default; e.g. 127.0.0.1:9474 or [::1]:9474; they name peers and
+                       sites, so keep it on loopback or behind a firewall)
   (CLOUDROOF_HOSTNAME overrides the name announced to peers)
   --version, --help
 `;
@@ -39,7 +43,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
       args: argv, strict: true, allowPositionals: false,
       options: {
         'socket': { type: 'string' }, 'state-dir': { type: 'string' }, 'interface': { type: 'string' },
-        'listen-port': { type: 'string' }, 'log-level': { type: 'string' }, 'nginx-mode': { type: 'string' }, 'version': { type: 'boolean' }, 'help': { type: 'boolean' },
+        'listen-port': { type: 'string' }, 'log-level': { type: 'string' }, 'nginx-mode': { type: 'string' }, 'metrics': { type: 'string' }, 'version': { type: 'boolean' }, 'help': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -57,8 +61,16 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
   if (level !== undefined && !['debug', 'info', 'warn', 'error'].includes(level)) fail(`--log-level must be debug, info, warn or error`, 2);
   const nginxMode = values['nginx-mode'] ?? env.CLOUDROOF_NGINX_MODE ?? 'system';
   if (nginxMode !== 'system' && nginxMode !== 'managed') fail('--nginx-mode must be system or managed', 2);
+  const metricsText = values.metrics ?? env.CLOUDROOF_METRICS;
+  let metrics: MetricsAddress | undefined;
+  try {
+    metrics = metricsText ? parseMetricsAddress(metricsText) : undefined;
+  } catch (err) {
+    fail((err as Error).message, 2);
+  }
   return {
     nginxMode,
+    ...(metrics ? { metrics } : {}),
     socketPath: values.socket ?? env.CLOUDROOF_SOCKET ?? '/run/cloudroof/cloudroofd.sock',
     stateDir: values['state-dir'] ?? env.CLOUDROOF_STATE_DIR ?? '/var/lib/cloudroof',
     interfaceName: iface,

@@ -17,6 +17,8 @@ import { createSysctl } from './engine/sysctl-darwin';
 import { createWireGuardDevice, findFreeListenPort, kernelModuleMayExist } from './engine/wireguard/device';
 import { UserspaceWireGuardDevice } from './engine/wireguard/userspace-device';
 import { createLogger, type LogLevel } from './log';
+import { LogBuffer } from './log-buffer';
+import type { MetricsAddress } from './metrics/address';
 import { ensureStateDir } from './state/atomic-file';
 import { PrefsFile } from './state/prefs';
 import { ControlError } from '../shared/protocol';
@@ -34,6 +36,8 @@ export interface ServiceConfig {
   version: string;
   /** How edge mode drives nginx. */
   nginxMode: 'system' | 'managed';
+  /** Serve Prometheus metrics at http://<address>/metrics; off when absent. */
+  metrics?: MetricsAddress;
 }
 
 /** A running service. */
@@ -49,9 +53,14 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
   useHashBackend(nodeHashBackend);
   let level: LogLevel = cfg.logLevel ?? 'info';
   let secret: string | undefined;
-  const logger = createLogger('cloudroofd', { level: () => level, scrub: () => (secret ? [secret] : []) });
+  const logs = new LogBuffer();
+  const logger = createLogger('cloudroofd', { level: () => level, scrub: () => (secret ? [secret] : []), sink: (e) => logs.push(e) });
   await ensureStateDir(cfg.stateDir);
   const runner = new ExecCommandRunner();
+  // Loaded only when asked for: the Prometheus client costs ~10 MiB and start-up time.
+  const metrics = cfg.metrics && await (await import('./metrics')).startServiceMetrics({
+    address: cfg.metrics, version: cfg.version, logger, cacheLogFile: createEdgeNginx(cfg.nginxMode, { runner, stateDir: cfg.stateDir }).paths.cacheLog,
+  });
   const backend = new ServiceBackend({
     stateDir: cfg.stateDir, interfaceName: cfg.interfaceName, listenPort: cfg.listenPort,
     listenPortExplicit: cfg.listenPortExplicit, hostname: printableHostname(), version: cfg.version,
@@ -76,14 +85,18 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
     }),
     setLogLevel: (l) => { if (!cfg.logLevel) level = l; },
     onSecret: (raw) => { secret = raw; },
+    logs,
+    ...(metrics ? { metrics: metrics.hooks } : {}),
   });
+  metrics?.attach(backend);
   await backend.init();
-  const control = await startControlServer({ socketPath: cfg.socketPath, backend, logger });
+  const control = await startControlServer({ socketPath: cfg.socketPath, backend, logger, logs });
   logger.info('cloudroofd ready', { socket: cfg.socketPath, stateDir: cfg.stateDir, iface: cfg.interfaceName, version: cfg.version });
   return {
     backend, control,
     stop: async () => {
       await control.close().catch(() => undefined);
+      await metrics?.close().catch(() => undefined);
       await backend.shutdown();
     },
   };

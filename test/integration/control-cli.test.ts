@@ -1,11 +1,11 @@
 // The built `cloudroof` CLI (dist/cloudroof.js) against a real control server with FakeBackend
 // running in this process: commands, --json snake_case, secret handling, exit codes.
 import { EXPECTED_STATUS_C, SECRET_C } from '../fixtures/wgmesh-status';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { buildIfStale } from '../support/dist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Peer } from '../../src/shared/protocol';
 import { FakeBackend } from '../../src/service/control/fake';
@@ -47,7 +47,7 @@ let server: ControlServer;
 let backend: FakeBackend;
 
 beforeAll(async () => {
-  await promisify(execFile)(process.execPath, ['build/build.mjs'], { cwd: root });
+  await buildIfStale();
   dir = await mkdtemp(join(tmpdir(), 'cr-cli-'));
   socketPath = join(dir, 'cloudroofd.sock');
   backend = new FakeBackend();

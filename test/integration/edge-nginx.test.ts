@@ -16,6 +16,7 @@ import { ExecCommandRunner } from '../../src/service/engine/exec';
 import type { CommandRunner, RunOptions } from '../../src/service/engine/exec';
 import { renderEdgeConfig } from '../../src/service/edge/nginx-config';
 import { ManagedNginx, NginxConfigError, hostNginxProcesses } from '../../src/service/edge/nginx';
+import { CacheLogTailer } from '../../src/service/edge/cache-log';
 
 const HOST = 'www.example.test';
 
@@ -81,6 +82,7 @@ describe.skipIf(skip !== undefined)('edge nginx (managed, real nginx)', { timeou
   let goodConfig: string;
   let pid: number | undefined;
   let ipv6 = false;
+  let cacheLog: CacheLogTailer;
   const hits = new Map<string, number>();
   const https = (p: string, extra?: string[]) => curl(`https://${HOST}:${httpsPort}${p}`, [httpsPort, httpPort], ca, extra);
 
@@ -114,6 +116,8 @@ describe.skipIf(skip !== undefined)('edge nginx (managed, real nginx)', { timeou
     nginx = new ManagedNginx({ runner, dir: join(tmp, 'nginx') });
     const info = await nginx.probe();
     expect(info.available).toBe(true);
+    cacheLog = new CacheLogTailer(nginx.paths.cacheLog);
+    await cacheLog.poll(); // no file yet: everything nginx logs from now on counts
     goodConfig = renderEdgeConfig([{
       hostname: HOST, site: 'blog', scheme: 'http',
       origins: [{ host: '127.0.0.1', port: originPort }, ...(ipv6 ? [{ host: '::1', port: originPort }] : [])],
@@ -179,6 +183,15 @@ describe.skipIf(skip !== undefined)('edge nginx (managed, real nginx)', { timeou
       expect(r.headers).toContain('x-cache-status: bypass');
     }
     expect(hits.get('/private')).toBe(2);
+  });
+
+  it('logs each proxied request\'s cache result to the cache log (metrics)', async () => {
+    await cacheLog.poll();
+    const c = cacheLog.counts();
+    expect(c.hit).toBeGreaterThanOrEqual(1); // /cacheable the second time
+    expect(c.miss).toBeGreaterThanOrEqual(3); // /hello, /cacheable, /cookie ×2
+    expect(c.bypass).toBe(2); // the authorised requests
+    expect(cacheLog.hitRatio()).toBeGreaterThan(0);
   });
 
   it('sends server-sent events through the uncached SSE location', async () => {

@@ -1,11 +1,14 @@
 /** Every `cloudroof` command, in the order `--help` lists them. */
 import type { CommandSpec } from '../command';
+import { bugreportCommand } from './bugreport';
 import { demoCommand } from './demo';
+import { doctorCommand } from './doctor';
 import { edgeCommand } from './edge';
 import { exposeCommand } from './expose';
 import { initCommand } from './init';
 import { joinCommand } from './join';
 import { leaveCommand } from './leave';
+import { logsCommand } from './logs';
 import { peersCommand } from './peers';
 import { routesCommand } from './routes';
 import { statusCommand } from './status';
@@ -14,7 +17,7 @@ import { watchCommand } from './watch';
 
 /** The command table. */
 export const commands: readonly CommandSpec[] = [
-  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, routesCommand, exposeCommand, edgeCommand, watchCommand, versionCommand, demoCommand,
+  initCommand, joinCommand, leaveCommand, statusCommand, peersCommand, routesCommand, exposeCommand, edgeCommand, watchCommand, logsCommand, bugreportCommand, versionCommand, doctorCommand, demoCommand,
 ];
 
 /** Looks a command up by name. */

@@ -107,6 +107,11 @@ export class LabCluster {
     return p !== undefined && p.exitCode === null && p.signalCode === null;
   }
 
+  /** PID of node `i`'s running cloudroofd (`ip netns exec` execs it in place), or undefined. */
+  pid(i: number): number | undefined {
+    return this.isRunning(i) ? this.procs.get(i)?.pid : undefined;
+  }
+
   /**
    * Starts cloudroofd in node `i`'s namespace (log: `<tmp>/n<i>/cloudroofd.log`) and resolves once
    * its control socket accepts connections. Rejects, with the log's tail, if it exits or times out.

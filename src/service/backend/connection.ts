@@ -8,6 +8,7 @@ import type { Clock } from '../clock';
 import type { Firewall } from '../engine/firewall/firewall';
 import type { Router } from '../engine/router/router';
 import type { OriginFirewall } from '../engine/firewall/origin-firewall';
+import type { CacheLogTailer } from '../edge/cache-log';
 import type { EdgeNginx } from '../edge/nginx';
 import type { ForwardingGuard } from '../engine/sysctl';
 import type { WireGuardDevice } from '../engine/wireguard/device';
@@ -15,6 +16,7 @@ import type { Logger } from '../log';
 import { loadIdentity, type Identity } from '../state/identity';
 import type { StoredPrefs } from '../state/prefs';
 import { MeshNode } from './mesh-node';
+import type { DiscoveryMethod } from './peer-store';
 import type { Mesh } from './mesh-params';
 import { RouteManager } from './route-manager';
 import { SiteRuntime } from './site-runtime';
@@ -30,6 +32,16 @@ export interface Connection {
   /** The mesh's IPv4 subnet and IPv6 /64. */
   meshNetworks: string[];
   listenPort: number;
+}
+
+/** What the metrics (when on) observe inside a connection; every member optional. */
+export interface ConnectionObservers {
+  /** Every peer-store update, by discovery layer. */
+  onDiscovery?: (method: DiscoveryMethod) => void;
+  /** The duration of each reconcile pass, in seconds. */
+  onReconciled?: (seconds: number) => void;
+  /** The edge's cache log: nginx writes it only when this is set. */
+  cacheLog?: CacheLogTailer;
 }
 
 /** What opening a connection needs. */
@@ -53,6 +65,8 @@ export interface ConnectionDeps {
   prefs: () => StoredPrefs;
   onChanged: () => void;
   onDeviceLost: (reason: string) => void;
+  /** Metrics hooks; absent when metrics are off. */
+  metrics?: ConnectionObservers;
 }
 
 /** Builds and starts the node for `mesh`. Rejects (with nothing left running) on failure. */
@@ -72,11 +86,14 @@ export async function openConnection(d: ConnectionDeps, mesh: Mesh): Promise<Con
     listenPort, hostname: d.hostname, stateDir: d.stateDir, device, router: d.router, clock: d.clock,
     logger: d.logger.child('mesh'), routes, advertisedRoutes: () => d.prefs().advertiseRoutes.map((r) => r.prefix),
     onChanged: d.onChanged, onDeviceLost: d.onDeviceLost,
+    ...(d.metrics?.onDiscovery ? { onDiscovery: d.metrics.onDiscovery } : {}),
+    ...(d.metrics?.onReconciled ? { onReconciled: d.metrics.onReconciled } : {}),
   });
   await node.start();
   const sites = new SiteRuntime({
     keys: mesh.keys, identity, iface: d.interfaceName, store: node.store, clock: d.clock, logger: d.logger.child('sites'),
     originFirewall: d.originFirewall, createNginx: d.createNginx, ipv6: d.ipv6, counters: node.counters, onChanged: d.onChanged,
+    ...(d.metrics?.cacheLog ? { cacheLog: d.metrics.cacheLog } : {}),
   });
   try {
     await sites.start();

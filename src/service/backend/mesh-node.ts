@@ -11,6 +11,7 @@
 import type { MeshSubnet } from '../../shared/mesh/address';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import type { Clock } from '../clock';
+import { SkewTracker } from '../diagnostics/skew';
 import { PacketCounters } from '../discovery/counters';
 import { ExchangeSocket } from '../discovery/exchange';
 import { LanDiscovery } from '../discovery/lan';
@@ -24,7 +25,7 @@ import { restorePeerCache, savePeerCache } from '../state/peer-cache';
 import { Activation } from './activation';
 import { MeshProtocol } from './mesh-protocol';
 import { PeerReconciler } from './peer-reconciler';
-import { PeerStore } from './peer-store';
+import { PeerStore, type DiscoveryMethod } from './peer-store';
 import type { RouteManager } from './route-manager';
 
 /** Everything a node needs; all OS effects come in through these seams. */
@@ -50,12 +51,18 @@ export interface MeshNodeOptions {
   onChanged: () => void;
   /** Called when the device vanished under us (wireguard-go died). */
   onDeviceLost: (reason: string) => void;
+  /** Metrics: every peer-store update, by discovery layer (see PeerStore). */
+  onDiscovery?: (method: DiscoveryMethod) => void;
+  /** Metrics: the duration of each reconcile pass, in seconds (see PeerReconciler). */
+  onReconciled?: (seconds: number) => void;
 }
 
 /** A joined node. */
 export class MeshNode {
   readonly store: PeerStore;
   readonly counters = new PacketCounters();
+  /** Peers' clocks as seen in their messages (doctor's clock-skew check). */
+  readonly skew = new SkewTracker();
   private readonly exchange: ExchangeSocket;
   private readonly lan: LanDiscovery;
   private readonly probe: ProbeResponder;
@@ -67,11 +74,12 @@ export class MeshNode {
 
   constructor(private readonly o: MeshNodeOptions) {
     const log = o.logger;
-    this.store = new PeerStore(o.clock);
+    this.store = new PeerStore(o.clock, o.onDiscovery);
     const activation = new Activation({ ownKey: o.identity.publicKey });
     this.reconciler = new PeerReconciler({ ...o, store: this.store, activation, logger: log.child('reconcile') });
     this.routes = o.routes;
-    this.protocol = new MeshProtocol({ ...o, store: this.store, activation, reconciler: this.reconciler, logger: log.child('protocol'), send: (d, to) => this.exchange.send(d, to), exchangeWith: (to, d) => this.exchange.exchange(to, d) });
+    this.protocol = new MeshProtocol({ ...o, store: this.store, activation, reconciler: this.reconciler, logger: log.child('protocol'), send: (d, to) => this.exchange.send(d, to), exchangeWith: (to, d) => this.exchange.exchange(to, d),
+      onPeerTimestamp: (key, host, ts) => this.skew.record(key, host, ts, o.clock.now()) });
     this.exchange = new ExchangeSocket({
       port: o.keys.gossipPort, gossipKey: o.keys.gossipKey, clock: o.clock, logger: log.child('exchange'), counters: this.counters,
       onMessage: (type, payload, src) => this.protocol.onControlMessage(type, payload, src),

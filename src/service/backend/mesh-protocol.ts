@@ -43,6 +43,8 @@ export interface MeshProtocolOptions {
   advertisedRoutes?: () => readonly string[];
   send: (datagram: Uint8Array, to: Source) => void;
   exchangeWith: (to: Source, hello: Uint8Array) => Promise<Record<string, unknown> | null>;
+  /** Told the sender's clock (Unix seconds) of every accepted HELLO, REPLY and LAN ANNOUNCE (clock-skew diagnostics). */
+  onPeerTimestamp?: (publicKey: string, hostname: string, timestampS: number) => void;
 }
 
 /** Message handling of one node. */
@@ -64,6 +66,7 @@ export class MeshProtocol {
 
   /** A validated LAN announcement from `sourceIp` (spec 3.2 receive). */
   onLanAnnouncement(a: PeerAnnouncement, sourceIp: string): void {
+    this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     this.storeAnnouncement(a, 'lan', lanEndpoint(a.wgEndpoint, sourceIp));
     // Also for peers first learned transitively (often without a usable endpoint): the exchange
     // is what lets exactly one side initiate at once. contact() deduplicates per address.
@@ -114,10 +117,12 @@ export class MeshProtocol {
     }
     const a = this.decode(payload);
     if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     const entry: { datagram?: Uint8Array } = {};
     this.remember(helloId, entry);
     this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
-    this.o.activation.evidence(a.wgPubkey);
+    // Only for a stored peer: evidence for keys we refused (malformed, store full) would pile up (hardening fuzz).
+    if (this.o.store.get(a.wgPubkey)) this.o.activation.evidence(a.wgPubkey);
     await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
     const reply = { ...this.self(), knownPeers: this.knownPeers(), observedEndpoint: sourceKey(src) };
     entry.datagram = sealEnvelope(this.o.keys.gossipKey, 'REPLY', encodeAnnouncement(reply));
@@ -138,6 +143,7 @@ export class MeshProtocol {
     this.remember(replyId, {});
     const a = this.decode(payload);
     if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     if (a.observedEndpoint) {
       const next = adoptObservedEndpoint(this.advertisedEndpoint, a.observedEndpoint);
       if (next !== this.advertisedEndpoint) {
@@ -147,7 +153,7 @@ export class MeshProtocol {
     }
     this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
     this.o.store.setControlEndpoint(a.wgPubkey, sourceKey(src));
-    if (this.o.activation.evidence(a.wgPubkey)) void this.o.reconciler.reconcileNow();
+    if (this.o.store.get(a.wgPubkey) && this.o.activation.evidence(a.wgPubkey)) void this.o.reconciler.reconcileNow();
   }
 
   private onGoodbye(payload: Record<string, unknown>): void {

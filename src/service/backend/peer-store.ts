@@ -92,7 +92,11 @@ export class PeerStore {
   private readonly peers = new Map<string, PeerRecord>();
   private readonly listeners = new Set<(e: PeerEvent) => void>();
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    /** Told of every accepted update, new or refresh, with the layer that found it (metrics). */
+    private readonly onDiscovery?: (method: DiscoveryMethod) => void,
+  ) {}
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onChanged(listener: (e: PeerEvent) => void): () => void {
@@ -120,6 +124,7 @@ export class PeerStore {
         discoveredVia: [method],
       };
       this.peers.set(rec.publicKey, rec);
+      this.onDiscovery?.(method);
       this.emit({ kind: 'new', peer: rec });
       return rec;
     }
@@ -140,6 +145,7 @@ export class PeerStore {
       existing.lastSeen = now;
     }
     if (!existing.discoveredVia.includes(method)) existing.discoveredVia.push(method);
+    this.onDiscovery?.(method);
     // A refresh of last_seen alone is not news: announcements arrive every few seconds from
     // every peer, and listeners (reconcile, watch streams) only care about what they show.
     if (material(existing, now) !== before) this.emit({ kind: 'updated', peer: existing });

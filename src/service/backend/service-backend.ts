@@ -8,13 +8,18 @@ import path from 'node:path';
 import {
   ControlError, PROTOCOL_VERSION, type AdvertiseRequest, type JoinRequest, type LocalNetwork, type Peer, type Prefs,
   type PrefsPatch, type RoutesCheck, type RoutesState, type Status, type WithdrawRequest, type EdgeEnableRequest,
-  type EdgeState, type ExposeRequest, type RemoveSiteRequest, type SitesResponse,
+  type EdgeState, type ExposeRequest, type RemoveSiteRequest, type SitesResponse, type DoctorReport,
 } from '../../shared/protocol';
 import type { Backend, WatchListener } from '../control/backend';
+import { runDoctor, type DoctorSystem } from '../diagnostics/doctor';
+import { hostDoctorSystem } from '../diagnostics/doctor-system';
+import { collectDiagnostics } from '../diagnostics/collect';
+import type { DiagnosticsMaterial } from '../diagnostics/redact';
 import { spawnedProcessCount, type CommandRunner } from '../engine/exec';
 import type { Firewall } from '../engine/firewall/firewall';
 import { ForwardingGuard, type Sysctl } from '../engine/sysctl';
 import type { LogLevel } from '../log';
+import type { LogBuffer } from '../log-buffer';
 import { defaultPrefs, type PrefsFile, type StoredPrefs } from '../state/prefs';
 import { closeConnection, openConnection, type Connection, type ConnectionDeps } from './connection';
 import { parseMesh, parseSubnet, toControlError, type Mesh } from './mesh-params';
@@ -33,6 +38,10 @@ export interface ServiceBackendOptions extends Omit<ConnectionDeps, 'forwarding'
   setLogLevel: (level: LogLevel) => void;
   /** Told the raw secret in use, so the logger can scrub it. */
   onSecret: (raw: string | undefined) => void;
+  /** The machine as `cloudroof doctor` sees it; default the real host (tests pass a fake). */
+  doctorSystem?: DoctorSystem;
+  /** Recent log entries, for the bug report's logs.txt. */
+  logs?: LogBuffer;
 }
 
 /** Backend of the control API. */
@@ -73,6 +82,13 @@ export class ServiceBackend implements Backend {
       await this.o.firewall.remove().catch((err: Error) => this.o.logger.warn('could not remove firewall rules', { error: err.message }));
       await this.forwarding.restore().catch((err: Error) => this.o.logger.warn('could not restore forwarding', { error: err.message }));
       await this.o.originFirewall.remove().catch((err: Error) => this.o.logger.warn('could not remove origin firewall rules', { error: err.message }));
+      // A crash during join (before the intent was saved) or leave (after) leaves the interface,
+      // and with it an orphaned wireguard-go, which exits once its interface is deleted.
+      if (process.platform === 'linux') await this.removeLeftoverInterface();
+    }
+    // After a crash during `edge disable` or a failed start: no nginx of ours without edge mode.
+    if (!this.prefs.wantConnected || !this.prefs.edge?.enabled) {
+      await this.o.createNginx().remove().catch((err: Error) => this.o.logger.warn('could not remove the edge nginx config', { error: err.message }));
     }
   }
 
@@ -130,11 +146,16 @@ export class ServiceBackend implements Backend {
       const next: StoredPrefs = { ...this.prefs, wantConnected: true };
       if (req.meshSubnet) next.meshSubnet = mesh.subnet.cidr;
       const saving = this.o.prefsFile.saveSecret(req.secret.trim()).then(() => this.savePrefs(next));
+      // Awaited below, after connect(); until then a failed save (a full disk) must not count as
+      // an unhandled rejection, which would end the service.
+      saving.catch(() => undefined);
       try {
         await this.connect(mesh);
         await saving;
       } catch (err) {
         await saving.catch(() => undefined);
+        // Connected, but the intent could not be saved: undo the connection too.
+        if (this.conn) await this.disconnect(false);
         await this.o.prefsFile.restoreSecret(previous.secret).catch(() => undefined);
         await this.savePrefs(previous.prefs).catch(() => undefined);
         throw err;
@@ -146,8 +167,10 @@ export class ServiceBackend implements Backend {
   leave(): Promise<Status> {
     return this.serial(async () => {
       if (!this.conn && !this.prefs.wantConnected) throw new ControlError('not-joined', 'this node is not in a mesh');
-      await this.disconnect(true);
+      // The intent first: a leave that cannot be recorded (a full disk) changes nothing, and a
+      // crash after it is finished by the next start (init removes whatever is left).
       await this.savePrefs({ ...this.prefs, wantConnected: false });
+      await this.disconnect(true);
       this.lastError = undefined;
       this.watch.statusChanged();
       return this.status();
@@ -224,6 +247,26 @@ export class ServiceBackend implements Backend {
 
   disableEdge(): Promise<EdgeState> {
     return this.serial(() => this.siteControl.disableEdge());
+  }
+
+  /** GET /v1/doctor: the installation checks (diagnostics/doctor.ts); read-only. */
+  doctor(): Promise<DoctorReport> {
+    const nginx = this.o.createNginx();
+    return runDoctor(this.o.doctorSystem ?? hostDoctorSystem(this.o.runner), {
+      stateDir: this.o.stateDir, status: () => this.status(), routes: () => this.routes(), checkRoutes: () => this.checkRoutes(),
+      edge: () => this.edge(), sites: () => this.sites(), skew: () => this.conn?.node.skew.summary(this.o.clock.now()) ?? [],
+      nginx: () => ({ mode: nginx.mode, acmeRoot: nginx.paths.acmeRoot }),
+    });
+  }
+
+  /** GET /v1/diagnostics: unredacted material, with every secret this node holds for redaction. */
+  async diagnostics(): Promise<DiagnosticsMaterial> {
+    const stored = await this.o.prefsFile.loadSecret().catch(() => undefined);
+    return collectDiagnostics({
+      state: this, runner: this.o.runner, sysctl: this.o.sysctl, logs: this.o.logs, interfaceName: this.o.interfaceName,
+      device: this.conn?.node.deviceState, meshNetworks: this.conn?.meshNetworks, now: this.o.clock.now(),
+      secrets: [this.conn?.mesh.raw, this.joining?.raw, stored],
+    });
   }
 
   subscribe(listener: WatchListener): () => void {
@@ -309,6 +352,17 @@ export class ServiceBackend implements Backend {
       await new Promise((r) => setTimeout(r, 500));
       await this.converge();
     });
+  }
+
+  private async removeLeftoverInterface(): Promise<void> {
+    const iface = this.o.interfaceName;
+    try {
+      if (!(await this.o.router.linkExists(iface))) return;
+      await this.o.router.deleteLink(iface);
+      this.o.logger.warn('removed a leftover mesh interface', { iface });
+    } catch (err) {
+      this.o.logger.warn('could not remove a leftover mesh interface', { iface, error: (err as Error).message });
+    }
   }
 
   private fail(code: string, message: string): void {

@@ -15,6 +15,7 @@ import type { Clock } from '../clock';
 import type { PacketCounters } from '../discovery/counters';
 import type { Source } from '../discovery/exchange';
 import { SiteChannel } from '../discovery/site-channel';
+import type { CacheLogTailer } from '../edge/cache-log';
 import type { EdgeNginx } from '../edge/nginx';
 import { EdgeManager } from '../edge/edge-manager';
 import type { OriginFirewall } from '../engine/firewall/origin-firewall';
@@ -38,6 +39,8 @@ export interface SiteRuntimeDeps {
   /** The node's packet counters: site-channel drops show in status like the others. */
   counters: PacketCounters;
   onChanged: () => void;
+  /** With metrics on: the edge's cache log (see EdgeManagerDeps.cacheLog). */
+  cacheLog?: CacheLogTailer;
 }
 
 /** Origin and edge roles of a joined node. */
@@ -90,6 +93,7 @@ export class SiteRuntime {
     const m = new EdgeManager({
       settings, nginx: this.d.createNginx(), publicKey: this.d.identity.publicKey, clock: this.d.clock,
       logger: this.d.logger.child('edge'), send: (t, text, ip) => this.channel.send(t, text, ip), onChanged: this.d.onChanged, ipv6: this.d.ipv6,
+      ...(this.d.cacheLog ? { cacheLog: this.d.cacheLog } : {}),
     });
     this.edgeManager = m;
     this.edgeSettings = key;

@@ -12,11 +12,13 @@
  * - `subscribe` listeners are called synchronously, in order, after each state change; the
  *   returned function unsubscribes and is idempotent.
  */
+import type { DoctorReport } from '../../shared/protocol';
 import type {
   EdgeEnableRequest, EdgeState, ExposeRequest, RemoveSiteRequest, SitesResponse,
   AdvertiseRequest, JoinRequest, LocalNetwork, Peer, Prefs, PrefsPatch, RoutesCheck, RoutesState, Status, WatchEvent,
   WithdrawRequest,
 } from '../../shared/protocol';
+import type { DiagnosticsMaterial } from '../diagnostics/redact';
 
 /** A watch listener; receives `status` and `peers` events (the server sends the snapshot). */
 export type WatchListener = (event: WatchEvent) => void;
@@ -82,6 +84,18 @@ export interface Backend {
   enableEdge(req: EdgeEnableRequest): Promise<EdgeState>;
   /** Turns edge mode off and removes everything it put into nginx. */
   disableEdge(): Promise<EdgeState>;
+  /**
+   * Installation checks (`cloudroof doctor`): WireGuard, programs, state dir and secret modes,
+   * interface and port, routes preflight, edge, sites, clock skew; each finding with its fix.
+   * Read-only; `ok` is false when any finding is an error.
+   */
+  doctor(): Promise<DoctorReport>;
+  /**
+   * Material of a bug report (`GET /v1/diagnostics`; diagnostics/collect.ts): state, device,
+   * logs, command outputs, and what redaction needs (the secrets, the known public keys). It is
+   * unredacted; the handler passes it through diagnostics/redact.ts before anything is sent.
+   */
+  diagnostics(): Promise<DiagnosticsMaterial>;
   /** Registers a listener for state changes; returns the unsubscribe function. */
   subscribe(listener: WatchListener): () => void;
 }

@@ -9,8 +9,15 @@ import {
   type RoutesCheck, type RoutesState, type RoutesSummary, type Status, type WatchEvent, type WithdrawRequest,
   type EdgeEnableRequest, type EdgeState, type ExposedSite, type ExposeRequest, type RemoveSiteRequest, type SitesResponse,
 } from '../../shared/protocol';
+import type { DoctorReport } from '../../shared/protocol';
 import { formatTarget, parseHealthPath, parseHostnames, parseSiteName, parseTarget, SiteInputError } from '../../shared/sites';
 import { cidrOverlaps } from '../../shared/routes';
+import { collectDiagnostics } from '../diagnostics/collect';
+import type { DiagnosticsMaterial } from '../diagnostics/redact';
+import type { CommandRunner } from '../engine/exec';
+import { FakeCommandRunner } from '../engine/fake';
+import type { DeviceState } from '../engine/wireguard/uapi';
+import type { LogBuffer } from '../log-buffer';
 import type { Backend, WatchListener } from './backend';
 
 /** Public key the fake reports for this node. */
@@ -45,6 +52,14 @@ export class FakeBackend implements Backend {
   ];
   /** What `checkRoutes` answers. */
   checkResult: RoutesCheck = { ok: true, findings: [] };
+  /** Answers the diagnostics' commands (`ip -d addr`…); unscripted ones print nothing. */
+  diagnosticsRunner: CommandRunner = new FakeCommandRunner();
+  /** The WireGuard device the diagnostics report, keys and all (absent: no device). */
+  deviceState: DeviceState | undefined;
+  /** Recent log entries for the diagnostics' logs.txt. */
+  logs: LogBuffer | undefined;
+  /** What `doctor` answers. */
+  doctorResult: DoctorReport = { ok: true, findings: [], checked: ['wireguard', 'state-dir', 'mesh'] };
 
   constructor(opts: FakeBackendOptions = {}) {
     this.current = {
@@ -206,6 +221,20 @@ export class FakeBackend implements Backend {
 
   /** Replaces the edge state for a test. */
   setEdgeState(state: EdgeState): void { this.edgeState = structuredClone(state); }
+
+  async doctor(): Promise<DoctorReport> {
+    this.throwPending();
+    return structuredClone(this.doctorResult);
+  }
+
+  /** Collected like the real backend's (diagnostics/collect.ts), with the fake's own secret. */
+  async diagnostics(): Promise<DiagnosticsMaterial> {
+    this.throwPending();
+    return collectDiagnostics({
+      state: this, runner: this.diagnosticsRunner, logs: this.logs, device: this.deviceState, interfaceName: this.current.interface,
+      secrets: [this.secret], meshNetworks: this.current.meshSubnet ? [this.current.meshSubnet] : [], now: Date.now(), platform: 'linux',
+    });
+  }
 
   setAcceptedRoutes(routes: AcceptedRoute[]): void {
     this.acceptedList = structuredClone(routes);

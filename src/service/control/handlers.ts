@@ -12,6 +12,7 @@ import {
 import { parseMeshSubnet } from '../../shared/mesh/address';
 import { parseAdvertisedPrefix, RouteInputError } from '../../shared/routes';
 import { parseSecret, SecretError } from '../../shared/mesh/secret';
+import { redactDiagnostics } from '../diagnostics/redact';
 import type { Backend } from './backend';
 
 /** A handler: validated request body in, response body out (validated again by the server). */
@@ -37,6 +38,8 @@ export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
   edge: (backend) => backend.edge(),
   enableEdge: (backend, req) => backend.enableEdge(req),
   disableEdge: (backend) => backend.disableEdge(),
+  diagnostics: async (backend) => redactDiagnostics(await backend.diagnostics()),
+  doctor: (backend) => backend.doctor(),
 };
 
 /**

@@ -6,8 +6,9 @@
  * service answers on the socket (a dead socket is removed), listens with the socket born 0600,
  * then relaxes it to 0660 for the control group when that group exists. Each request is routed
  * through the shared `endpoints` table, its body validated, the handler run, and the result
- * validated (and stripped of undeclared members) before it is sent. `close()` ends watch
- * streams, closes connections and removes the socket file if it is still ours.
+ * validated (and stripped of undeclared members) before it is sent. The two NDJSON streams
+ * (watch, logs) are served by watch.ts and logs.ts. `close()` ends the streams, closes
+ * connections and removes the socket file if it is still ours.
  *
  * Access control is the socket's file mode: Node offers no way to read the peer credentials of
  * a Unix socket connection, so there is no per-request caller check.
@@ -16,9 +17,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { lstat, unlink } from 'node:fs/promises';
 import { ControlError, endpoints, matchEndpoint, type UnaryEndpointName } from '../../shared/protocol';
 import type { Logger } from '../log';
+import { LogBuffer } from '../log-buffer';
 import type { Backend } from './backend';
 import { handlers, scrubSecrets } from './handlers';
 import { readJsonBody, sendError, sendJson } from './http';
+import { serveLogs, wantsFollow } from './logs';
 import { clearStaleSocket, ensureSocketDir, listenStrict, relaxToGroup, socketDir } from './socket';
 import { serveWatch } from './watch';
 
@@ -32,6 +35,8 @@ export interface ControlServerOptions {
   group?: string;
   /** Time a client has to send a complete request (headers and body); default 10 s. */
   requestTimeoutMs?: number;
+  /** Recent log entries for GET /v1/logs; without it the stream has no backlog and stays quiet. */
+  logs?: LogBuffer;
 }
 
 /** A running control server. */
@@ -56,6 +61,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   await clearStaleSocket(socketPath);
 
   const watchers = new Set<ServerResponse>();
+  const logs = opts.logs ?? new LogBuffer(1);
   const server = createServer({
     requestTimeout: timeout,
     headersTimeout: timeout,
@@ -63,7 +69,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   });
   server.on('request', (req, res) => {
     // Last line of defence: nothing a request does may become an unhandled rejection.
-    handleRequest(req, res, backend, logger, watchers).catch((err: unknown) => {
+    handleRequest(req, res, { backend, logger, watchers, logs }).catch((err: unknown) => {
       logger.error('request failed', { error: err instanceof Error ? err.name : typeof err });
       sendError(res, new ControlError('internal', 'internal error'));
     });
@@ -93,13 +99,22 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 }
 
-/** Routes one request: 404/405 from the endpoint table, the watch stream, or a handler. */
-async function handleRequest(
-  req: IncomingMessage, res: ServerResponse, backend: Backend, logger: Logger, watchers: Set<ServerResponse>,
-): Promise<void> {
+/** What a request is served with. */
+interface RequestContext {
+  backend: Backend;
+  logger: Logger;
+  /** Open NDJSON streams (watch and logs), ended on close. */
+  watchers: Set<ServerResponse>;
+  logs: LogBuffer;
+}
+
+/** Routes one request: 404/405 from the endpoint table, the watch or logs stream, or a handler. */
+async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void> {
+  const { backend, logger, watchers } = ctx;
   const started = Date.now();
   const method = req.method ?? 'GET';
-  const path = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost').pathname : '';
+  const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : undefined;
+  const path = url?.pathname ?? '';
   res.once('finish', () => logger.debug('request', { method, path, status: res.statusCode, ms: Date.now() - started }));
   const match = matchEndpoint(method, path);
   if (match.kind === 'unknown-path') return sendError(res, new ControlError('not-found', 'no such endpoint'));
@@ -108,6 +123,7 @@ async function handleRequest(
     return sendError(res, new ControlError('method-not-allowed', `method not allowed; use ${allow}`), { allow });
   }
   if (match.name === 'watch') return serveWatch(res, backend, logger, watchers);
+  if (match.name === 'logs') return serveLogs(res, ctx.logs, logger, watchers, wantsFollow(url?.searchParams ?? new URLSearchParams()));
   try {
     sendJson(res, 200, await runHandler(match.name, req, backend, logger));
   } catch (err) {

@@ -5,8 +5,9 @@
  * an ANNOUNCE at once, again after 250 ms and 1 s (so nodes started together find each other
  * without waiting a full period), then every 5 s. Each received datagram is opened, validated
  * (spec 2.6; LAN receivers drop the whole message on any failure) and handed to `onPeer` with
- * its source IP; own announcements are dropped. `stop()` ends timers and sockets. A failure to
- * bind or join is reported once and leaves the other discovery layers running (as Go does).
+ * its source IP; own announcements are dropped, and so are replays (see `isReplay`). `stop()`
+ * ends timers and sockets. A failure to bind or join is reported once and leaves the other
+ * discovery layers running (as Go does).
  */
 import dgram from 'node:dgram';
 import { EnvelopeError, openEnvelope } from '../mesh/envelope';
@@ -20,6 +21,8 @@ import { normalizeSourceIp } from './exchange';
 export const LAN_PORT = 51830;
 /** LAN datagrams larger than this are lost by Go receivers (spec 3.2). */
 export const LAN_MAX_DATAGRAM = 4096;
+/** Most announcers remembered for the replay check (least recently heard forgotten first). */
+const MAX_ANNOUNCERS = 4096;
 
 /** Options of {@link LanDiscovery}. */
 export interface LanDiscoveryOptions {
@@ -41,6 +44,8 @@ export class LanDiscovery {
   private rx: dgram.Socket | undefined;
   private tx: dgram.Socket | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** Source IP and timestamp of the last announcement accepted per key (Map order = LRU). */
+  private readonly lastHeard = new Map<string, { ip: string; timestamp: number }>();
 
   constructor(private readonly opts: LanDiscoveryOptions) {}
 
@@ -53,7 +58,15 @@ export class LanDiscovery {
         s.once('error', (e) => { s.close(); reject(e); });
         s.bind(port, '0.0.0.0', () => {
           s.removeAllListeners('error');
-          s.addMembership(this.opts.group);
+          // Throws (ENODEV) in a namespace or host with no multicast-capable interface; it runs
+          // in a callback, so it must be caught here or it would crash the service.
+          try {
+            s.addMembership(this.opts.group);
+          } catch (e) {
+            s.close();
+            reject(e as Error);
+            return;
+          }
           resolve(s);
         });
       });
@@ -115,7 +128,25 @@ export class LanDiscovery {
     }
     if (a.wgPubkey === this.opts.ownKey) return; // our own multicast loopback
     if (validateAnnouncement(a) !== null) return c.drop('invalid-announcement');
+    if (this.isReplay(a, sourceIp)) return c.drop('replayed');
     c.accepted++;
     this.opts.onPeer(a, sourceIp);
+  }
+
+  /**
+   * Security edge: envelopes carry no replay protection (spec 7.4 item 5) and a LAN receiver
+   * takes the peer's endpoint from the datagram's source IP (spec 3.2), so anyone on the LAN,
+   * without the secret, could re-send a captured announcement from their own address and
+   * redirect that peer's WireGuard endpoint (found by the hardening flood). An announcement of a
+   * key last heard from another address is therefore accepted only when it is newer than that
+   * one; a node that really moves announces afresh every 5 s.
+   */
+  private isReplay(a: PeerAnnouncement, ip: string): boolean {
+    const last = this.lastHeard.get(a.wgPubkey);
+    if (last && last.ip !== ip && a.timestamp <= last.timestamp) return true;
+    this.lastHeard.delete(a.wgPubkey);
+    this.lastHeard.set(a.wgPubkey, { ip, timestamp: a.timestamp });
+    if (this.lastHeard.size > MAX_ANNOUNCERS) this.lastHeard.delete(this.lastHeard.keys().next().value!);
+    return false;
   }
 }

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../clock';
 import { silentLogger } from '../log';
 import { decodeEdgeReport, type SitesMessage } from '../mesh/site-messages';
-import { EdgeManager, ORIGIN_GRACE_MS } from './edge-manager';
+import { CacheLogTailer } from './cache-log';
+import { EdgeManager, ORIGIN_GRACE_MS, type EdgeManagerDeps } from './edge-manager';
 import { NginxConfigError, type EdgeNginx } from './nginx';
 
 const KEY_A = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
@@ -27,14 +28,14 @@ class FakeNginx implements EdgeNginx {
   async remove() { this.removed++; }
 }
 
-function setup() {
+function setup(extra: Partial<EdgeManagerDeps> = {}) {
   const clock = new FakeClock();
   const nginx = new FakeNginx();
   const sent: { type: string; text: string; to: string }[] = [];
   const m = new EdgeManager({
     settings: { certDir: '/nonexistent/certs', cacheSize: '1g', maxBody: '1g', httpPort: 80, httpsPort: 443 },
     nginx, publicKey: EDGE, clock, logger: silentLogger, ipv6: true, onChanged: () => {},
-    send: (type, text, to) => sent.push({ type, text, to }),
+    send: (type, text, to) => sent.push({ type, text, to }), ...extra,
   });
   return { m, clock, nginx, sent };
 }
@@ -48,7 +49,35 @@ const settle = () => new Promise((r) => setTimeout(r, 150));
 const lastReport = (sent: { type: string; text: string; to: string }[], to: string) =>
   decodeEdgeReport(JSON.parse([...sent].reverse().find((s) => s.to === to && s.type === 'CLOUDROOF_EDGE')?.text ?? '{}'));
 
+/** A cache log that only counts its polls. */
+class CountingTailer extends CacheLogTailer {
+  polls = 0;
+  override poll(): Promise<void> {
+    this.polls++;
+    return Promise.resolve();
+  }
+}
+
 describe('EdgeManager', () => {
+  it('with metrics on, logs cache results to the cache log and polls it on every tick', async () => {
+    const cacheLog = new CountingTailer('/var/lib/cr/cache.log');
+    const { m, nginx } = setup({ cacheLog });
+    await m.start();
+    m.onSites(sites(KEY_A, 1), peerA);
+    await settle();
+    expect(nginx.applied.at(-1)).toContain('    access_log /var/lib/cr/cache.log cloudroof_cache;');
+    m.tick();
+    m.tick();
+    expect(cacheLog.polls).toBe(2);
+    await m.stop(false);
+    const off = setup();
+    await off.m.start();
+    off.m.onSites(sites(KEY_A, 1), peerA);
+    await settle();
+    expect(off.nginx.applied.at(-1)).not.toContain('access_log');
+    await off.m.stop(false);
+  });
+
   it('renders a server for an announced site with its origins, and reports no certificate', async () => {
     const { m, nginx, sent } = setup();
     await m.start();

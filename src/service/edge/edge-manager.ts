@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import { EDGE_REPORT_TYPE, encodeEdgeReport, type EdgeReportEntry, type SitesMessage } from '../mesh/site-messages';
 import { HealthMonitor } from '../origin/health';
 import type { SitePeer } from '../origin/origin-manager';
+import type { CacheLogTailer } from './cache-log';
 import { dirSize } from './dir-size';
 import { planHosts, type HostPlan, type OriginEntry } from './edge-sites';
 import { renderEdgeConfig, type EdgeVhost } from './nginx-config';
@@ -37,6 +38,8 @@ export interface EdgeManagerDeps {
   onChanged: () => void;
   /** Whether this host can listen on IPv6. */
   ipv6: boolean;
+  /** With metrics on: nginx logs each request's cache result to its file, polled (and trimmed) on every tick. */
+  cacheLog?: CacheLogTailer;
 }
 
 type ConfigState = EdgeState['config'];
@@ -106,6 +109,7 @@ export class EdgeManager {
     }
     if (changed) this.replan();
     else this.report();
+    void this.d.cacheLog?.poll();
     void this.d.nginx.isRunning().then((r) => { if (r !== this.running) { this.running = r; this.d.onChanged(); } });
     if (now - this.cacheMeasuredAt >= 30_000) {
       this.cacheMeasuredAt = now;
@@ -182,6 +186,7 @@ export class EdgeManager {
         httpPort: s.httpPort, httpsPort: s.httpsPort, maxBody: s.maxBody, cacheSize: s.cacheSize, ipv6: this.d.ipv6,
         cacheDir: paths.cacheDir, errorPageRoot: paths.errorPageRoot, acmeRoot: paths.acmeRoot,
         defaultServer: this.d.nginx.mode === 'managed', nginxVersion: this.info.version ?? '1.22.0',
+        ...(this.d.cacheLog ? { cacheLog: this.d.cacheLog.file } : {}),
       });
       if (text !== this.lastText) {
         await this.d.nginx.apply(text);

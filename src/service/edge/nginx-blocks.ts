@@ -9,6 +9,9 @@ export const UNAVAILABLE_URI = '/__cloudroof/unavailable.html';
 /** The map variable for the Connection header (prefixed: a user's config may define `$connection_upgrade`). */
 export const CONNECTION_VAR = '$cloudroof_connection_upgrade';
 
+/** The http-level log format of the cache log: the cache result alone (`HIT`, `MISS`, … or `-`). */
+export const CACHE_LOG_FORMAT = "log_format cloudroof_cache '$upstream_cache_status';";
+
 /** Edge-wide options after validation (paths checked, versions turned into features). */
 export interface Checked extends Omit<EdgeRenderOptions, 'errorPageRoot' | 'nginxVersion'> {
   vhosts: CheckedVhost[];
@@ -81,6 +84,8 @@ function proxyBody(c: Checked, v: CheckedVhost, n: number): string[] {
       '    proxy_ssl_verify off;',
     ] : []),
     '    add_header X-Cache-Status $upstream_cache_status always;',
+    // Only this server's requests: the user's own access log (system nginx) no longer gets them.
+    ...(c.cacheLog === undefined ? [] : [`    access_log ${c.cacheLog} cloudroof_cache;`]),
     `    error_page 502 503 504 ${UNAVAILABLE_URI};`,
     ...errorPageLocation(c),
     '    location / {',

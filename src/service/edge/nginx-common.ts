@@ -35,13 +35,15 @@ export interface EdgeNginxPaths {
   cacheDir: string;
   errorPageRoot: string;
   acmeRoot: string;
+  /** The cache log (EdgeRenderOptions.cacheLog): in a directory that exists before nginx -t runs. */
+  cacheLog: string;
 }
 
 /** The nginx that serves this edge: a private instance (`managed`) or the host's (`system`). */
 export interface EdgeNginx {
   /** `managed` owns the whole instance (and its default servers); `system` adds one file to the host's nginx. */
   readonly mode: 'managed' | 'system';
-  /** Paths the renderer needs (cacheDir, errorPageRoot, acmeRoot). */
+  /** Paths the renderer needs (cacheDir, errorPageRoot, acmeRoot, cacheLog). */
   readonly paths: EdgeNginxPaths;
   /** Runs `nginx -v` (it prints to stderr) and reports the version or why nginx is unusable. */
   probe(): Promise<NginxInfo>;

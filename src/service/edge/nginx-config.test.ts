@@ -185,6 +185,25 @@ describe('renderEdgeConfig', () => {
     expect(server(text, 'www.example.com', 'tls')).toContain('proxy_pass http://cr_2;');
   });
 
+  it('with a cacheLog, logs each proxied request\'s cache result there, and nothing else', () => {
+    const log = '/var/lib/cloudroof/nginx/logs/cache.log';
+    const text = render([www, api, { ...api, hostname: 'empty.example.com', origins: [] }], { cacheLog: log });
+    expect(text).toContain("\nlog_format cloudroof_cache '$upstream_cache_status';\n");
+    expect(text.indexOf('log_format')).toBeLessThan(text.indexOf('server {'));
+    const line = `    access_log ${log} cloudroof_cache;\n`;
+    expect(server(text, 'www.example.com', 'tls')).toContain(line);
+    expect(server(text, 'api.example.com', 'plain')).toContain(line);
+    expect(server(text, 'www.example.com', 'plain')).not.toContain('access_log'); // the redirect
+    expect(server(text, 'empty.example.com', 'plain')).not.toContain('access_log'); // no origin: nothing cached
+    expect(text.match(/access_log /g)).toHaveLength(2);
+  });
+
+  it('without a cacheLog, sets no log format and no access log', () => {
+    const text = render();
+    expect(text).not.toContain('log_format');
+    expect(text).not.toContain('access_log');
+  });
+
   it('answers 503 with the unavailable page for a hostname without origins', () => {
     const text = render([{ ...api, origins: [] }]);
     expect(text).not.toContain('upstream');
@@ -212,6 +231,8 @@ describe('renderEdgeConfig refuses values that could inject configuration', () =
     ['path with $', () => render(undefined, { errorPageRoot: '/var/$x' }), /errorPageRoot/],
     ['relative path', () => render(undefined, { acmeRoot: 'acme' }), /acmeRoot/],
     ['path with ..', () => render(undefined, { acmeRoot: '/var/../etc' }), /acmeRoot/],
+    ['cache log with ;', () => render(undefined, { cacheLog: '/var/log/c.log; x' }), /cacheLog/],
+    ['relative cache log', () => render(undefined, { cacheLog: 'c.log' }), /cacheLog/],
     ['cert path with ;', () => render([{ ...www, tls: { ...tls, keyFile: '/k.pem;' } }]), /vhosts\[0\]\.tls\.keyFile/],
     ['site name', () => render([{ ...www, site: 'blog;' }]), /vhosts\[0\]\.site/],
     ['size with ;', () => render(undefined, { maxBody: '1g; x' }), /maxBody/],

@@ -2,7 +2,8 @@
  * Edge nginx configuration, rendered as text (pure: no I/O). The output holds http{}-level
  * directives only and is included inside an http block, either by the managed instance's own
  * nginx.conf or by the distribution's (conf.d/*.conf). It therefore sets nothing at http level
- * besides one map, one cache zone and the upstreams, so it cannot clash with a user's config.
+ * besides one map, one cache zone, the upstreams and (with `cacheLog`) one log format, all
+ * named `cloudroof…`, so it cannot clash with a user's config.
  *
  * Security edge: every value is re-validated (nginx-values.ts) before it is written, because
  * hostnames and origin addresses arrive from other mesh nodes. Output is sorted by hostname so
@@ -11,7 +12,7 @@
 import {
   checkHostname, checkIpHost, checkPath, checkPort, checkSite, checkSize, checkVersion, versionAtLeast, NginxValueError,
 } from './nginx-values';
-import { CONNECTION_VAR, defaultServers, upstreams, vhostServers } from './nginx-blocks';
+import { CACHE_LOG_FORMAT, CONNECTION_VAR, defaultServers, upstreams, vhostServers } from './nginx-blocks';
 import type { Checked, CheckedVhost } from './nginx-blocks';
 
 /** An origin as the edge reaches it over the mesh. */
@@ -50,6 +51,12 @@ export interface EdgeRenderOptions {
   defaultServer: boolean;
   /** Version of the nginx that will load the text, e.g. `1.22.1` (chooses the http2 syntax). */
   nginxVersion: string;
+  /**
+   * File that gets one line per proxied request with its cache result (`$upstream_cache_status`,
+   * format `cloudroof_cache`), counted by cache-log.ts for the metrics. Absent: no such log (it
+   * is only written while something reads and trims it).
+   */
+  cacheLog?: string;
 }
 
 /** First line of every rendered file. */
@@ -118,6 +125,7 @@ function check(vhosts: readonly EdgeVhost[], o: EdgeRenderOptions): Checked {
     cacheSize: checkSize('cacheSize', o.cacheSize),
     errorPage: `${checkPath('errorPageRoot', o.errorPageRoot).replace(/\/+$/, '')}/${UNAVAILABLE_PAGE_FILE}`,
     acmeRoot: checkPath('acmeRoot', o.acmeRoot),
+    ...(o.cacheLog === undefined ? {} : { cacheLog: checkPath('cacheLog', o.cacheLog) }),
     // `listen … http2` is deprecated from 1.25.1 in favour of `http2 on;`.
     http2Directive: versionAtLeast(version, [1, 25, 1]),
     rejectHandshake: versionAtLeast(version, [1, 19, 4]),
@@ -143,6 +151,7 @@ export function renderEdgeConfig(vhosts: readonly EdgeVhost[], o: EdgeRenderOpti
     '',
     `proxy_cache_path ${c.cacheDir} levels=1:2 keys_zone=cloudroof:10m max_size=${c.cacheSize} inactive=7d use_temp_path=off;`,
     '',
+    ...(c.cacheLog === undefined ? [] : [CACHE_LOG_FORMAT, '']),
     ...upstreams(c),
   ];
   c.vhosts.forEach((v, n) => lines.push(...vhostServers(c, v, n), ''));

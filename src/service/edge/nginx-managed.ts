@@ -92,7 +92,7 @@ export class ManagedNginx implements EdgeNginx {
     this.binary = o.binary ?? 'nginx';
     this.log = (o.logger ?? silentLogger).child('nginx');
     this.processes = o.processes ?? hostNginxProcesses;
-    this.paths = { cacheDir: this.file('cache'), errorPageRoot: this.file('www'), acmeRoot: this.file('acme') };
+    this.paths = { cacheDir: this.file('cache'), errorPageRoot: this.file('www'), acmeRoot: this.file('acme'), cacheLog: path.join(this.file('logs'), 'cache.log') };
   }
 
   /** Runs `nginx -v`. */

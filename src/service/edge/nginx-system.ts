@@ -59,7 +59,7 @@ export class SystemNginx implements EdgeNginx {
     this.log = (o.logger ?? silentLogger).child('nginx');
     this.processes = o.processes ?? hostNginxProcesses;
     const sub = (name: string): string => path.join(this.root, name);
-    this.paths = { cacheDir: sub('cache'), errorPageRoot: sub('www'), acmeRoot: sub('acme') };
+    this.paths = { cacheDir: sub('cache'), errorPageRoot: sub('www'), acmeRoot: sub('acme'), cacheLog: sub('cache.log') };
   }
 
   /** Runs `nginx -v`. */

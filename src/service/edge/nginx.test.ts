@@ -191,6 +191,7 @@ describe('SystemNginx', () => {
   it('keeps its web directories under the state directory', () => {
     expect(nginx.paths).toEqual({
       cacheDir: join(tmp, 'state', 'nginx-edge', 'cache'), errorPageRoot: join(tmp, 'state', 'nginx-edge', 'www'), acmeRoot: join(tmp, 'state', 'nginx-edge', 'acme'),
+      cacheLog: join(tmp, 'state', 'nginx-edge', 'cache.log'),
     });
   });
 
@@ -251,9 +252,11 @@ describe('createEdgeNginx', () => {
     const managed = createEdgeNginx('managed', { runner, stateDir });
     expect(managed.mode).toBe('managed');
     expect(managed.paths.cacheDir).toBe(join(stateDir, 'nginx', 'cache'));
+    expect(managed.paths.cacheLog).toBe(join(stateDir, 'nginx', 'logs', 'cache.log')); // logs/ exists before nginx -t; remove() deletes it
     const system = createEdgeNginx('system', { runner, stateDir });
     expect(system.mode).toBe('system');
     expect(system.paths.acmeRoot).toBe(join(stateDir, 'nginx-edge', 'acme'));
+    expect(system.paths.cacheLog).toBe(join(stateDir, 'nginx-edge', 'cache.log'));
   });
 });
 

@@ -80,27 +80,41 @@ export function isWildcardHost(host: string): boolean {
   return b !== null && b.every((x) => x === 0);
 }
 
+const DNS_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?\.?$/;
+
+/**
+ * Whether `host` may be kept in a stored endpoint: a wildcard, an IP address (a `%zone` allowed)
+ * or a DNS-name-shaped text. Security edge: the validation rule (spec 2.6) leaves the host
+ * unchecked, but a stored endpoint is shown by `cloudroof peers` and sent on in known_peers, so
+ * control characters or terminal escapes from another node must not be kept (hardening fuzz).
+ */
+function isEndpointHost(host: string): boolean {
+  return isWildcardHost(host) || parseIp(host.split('%')[0] ?? '') !== null || DNS_NAME.test(host);
+}
+
 /**
  * Endpoint of a HELLO/REPLY/gossip sender (spec 3.4 responder step 2): the advertised host
  * unless it is a wildcard (then the source IP), always the advertised port; an endpoint that
- * does not parse (incl. a port outside 1–65535) → `<source IP>:51820`. Without a source, the
- * advertised endpoint is returned as is (wildcard included) or `''` if it does not parse.
+ * does not parse (incl. a port outside 1–65535, or a host that is neither an address nor a
+ * name) → `<source IP>:51820`. Without a source, the advertised endpoint is returned as is
+ * (wildcard included) or `''` if it does not parse.
  * Unlike Go, an unusable port is never kept (Go keeps any port text).
  */
 export function resolvePeerEndpoint(advertised: string, source?: { ip: string }): string {
   const ep = parseEndpoint(advertised);
-  if (!ep) return source ? formatHostPort(source.ip, DEFAULT_WG_PORT) : '';
+  if (!ep || !isEndpointHost(ep.host)) return source ? formatHostPort(source.ip, DEFAULT_WG_PORT) : '';
   if (source && isWildcardHost(ep.host)) return formatHostPort(source.ip, ep.port);
   return formatHostPort(ep.host, ep.port);
 }
 
 /**
  * Endpoint stored for a transitive KnownPeer, or for a standalone-gossip sender (no usable
- * source): kept only if it parses and its host is not a wildcard, else `''` (no substitution).
+ * source): kept only if it parses and its host is an address or a name (not a wildcard), else
+ * `''` (no substitution).
  */
 export function knownPeerEndpoint(advertised: string): string {
   const ep = parseEndpoint(advertised);
-  return ep && !isWildcardHost(ep.host) ? formatHostPort(ep.host, ep.port) : '';
+  return ep && !isWildcardHost(ep.host) && isEndpointHost(ep.host) ? formatHostPort(ep.host, ep.port) : '';
 }
 
 /**

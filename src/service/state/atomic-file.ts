@@ -31,15 +31,16 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.open(tmp, 'w', mode);
   try {
-    await handle.writeFile(data);
-    await handle.chmod(mode); // umask may have narrowed or widened it
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(data);
+      await handle.chmod(mode); // umask may have narrowed or widened it
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (err) {
+    // A full disk fails the write: do not leave an empty temporary file per attempt behind.
     await fs.rm(tmp, { force: true });
     throw err;
   }

@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ControlError } from '../../shared/protocol';
 import { readJsonFile, writeFileAtomic, writeJsonFile } from './atomic-file';
 
 const prefsSchema = z.object({
@@ -53,9 +54,9 @@ export class PrefsFile {
     return defaultPrefs();
   }
 
-  /** Saves prefs atomically. */
+  /** Saves prefs atomically; a failed write rejects with a ControlError naming the state dir. */
   async save(prefs: StoredPrefs): Promise<void> {
-    await writeJsonFile(this.prefsPath, prefs, 0o600);
+    await writeJsonFile(this.prefsPath, prefs, 0o600).catch((err: unknown) => { throw stateWriteError(this.prefsPath, err); });
   }
 
   /** The stored raw secret token, if any. */
@@ -74,8 +75,22 @@ export class PrefsFile {
     else await this.saveSecret(previous);
   }
 
-  /** Stores the secret (0600) atomically. */
+  /** Stores the secret (0600) atomically; a failed write rejects like {@link save}. */
   async saveSecret(secret: string): Promise<void> {
-    await writeFileAtomic(this.secretPath, secret + '\n', 0o600);
+    await writeFileAtomic(this.secretPath, secret + '\n', 0o600).catch((err: unknown) => { throw stateWriteError(this.secretPath, err); });
   }
+}
+
+/**
+ * Why a state file could not be written, for the user (a full disk or a read-only mount would
+ * otherwise reach the client as a bare "internal error"). Names the file and the directory only.
+ */
+function stateWriteError(file: string, err: unknown): ControlError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'no space left on the device (the disk is full)'
+    : code === 'EDQUOT' ? 'disk quota exceeded'
+      : code === 'EROFS' ? 'the file system is read-only'
+        : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+          : `${code ?? 'error'}`;
+  return new ControlError('system-error', `could not write ${path.basename(file)} in the state directory ${path.dirname(file)}: ${why}`);
 }

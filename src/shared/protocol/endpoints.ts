@@ -8,6 +8,8 @@
  * `response`-shaped JSON value per line, until either side closes.
  */
 import type { z } from 'zod';
+import { DiagnosticsResponse, LogEntry } from './diagnostics-schemas';
+import { DoctorReport } from './doctor-schemas';
 import { AdvertiseRequest, DetectResponse, RoutesCheck, RoutesState, WithdrawRequest } from './route-schemas';
 import {
   EdgeDisableRequest, EdgeEnableRequest, EdgeState, ExposeRequest, RemoveSiteRequest, SitesResponse,
@@ -52,6 +54,15 @@ export const endpoints = {
   edge: { method: 'GET', path: '/v1/edge', request: null, response: EdgeState },
   enableEdge: { method: 'POST', path: '/v1/edge/enable', request: EdgeEnableRequest, response: EdgeState },
   disableEdge: { method: 'POST', path: '/v1/edge/disable', request: EdgeDisableRequest, response: EdgeState },
+  /**
+   * The service's recent log entries (up to 2000, oldest first), then new ones as they are
+   * emitted. `?follow=0` ends the stream after the buffered entries. The response header
+   * `x-cloudroof-log-backlog` says how many buffered entries come first.
+   */
+  logs: { method: 'GET', path: '/v1/logs', request: null, response: LogEntry, stream: true },
+  /** Redacted material for a bug report (root-only state, command outputs, recent logs). */
+  diagnostics: { method: 'GET', path: '/v1/diagnostics', request: null, response: DiagnosticsResponse },
+  doctor: { method: 'GET', path: '/v1/doctor', request: null, response: DoctorReport },
 } as const satisfies Record<string, EndpointDef>;
 
 /** Name of an endpoint (a key of {@link endpoints}). */

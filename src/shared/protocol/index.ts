@@ -5,5 +5,7 @@
 export * from './schemas';
 export * from './route-schemas';
 export * from './site-schemas';
+export * from './diagnostics-schemas';
+export * from './doctor-schemas';
 export * from './errors';
 export * from './endpoints';
