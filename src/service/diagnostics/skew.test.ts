@@ -5,35 +5,40 @@ import { median, SKEW_MAX_PEERS, SKEW_SAMPLE_MAX_AGE_MS, SKEW_SAMPLES_PER_PEER, 
 
 const NOW = 1_800_000_000_000;
 const sec = NOW / 1000;
+/** A well-formed public key made from `name` (the tracker ignores malformed ones). */
+const k = (name: string): string => `${name.replace(/[^A-Za-z0-9]/g, '')}${'A'.repeat(43)}`.slice(0, 43) + '=';
 const peer = (name: string, medianS: number): PeerSkew => ({ publicKey: `${name}-key`, hostname: name, medianS, samples: 3, lastAt: NOW });
 
 describe('SkewTracker', () => {
   it('keeps peer timestamp − local now per peer, as a median of the recent samples', () => {
     const t = new SkewTracker();
-    t.record('A', 'alpha', sec - 400, NOW);
-    t.record('A', 'alpha', sec + 1 - 402, NOW + 1000);
-    t.record('A', 'alpha', sec + 5000, NOW + 2000); // one wild sample does not move the median much
-    t.record('B', 'beta', sec + 1, NOW);
+    t.record(k('A'), 'alpha', sec - 400, NOW);
+    t.record(k('A'), 'alpha', sec + 1 - 402, NOW + 1000);
+    t.record(k('A'), 'alpha', sec + 5000, NOW + 2000); // one wild sample does not move the median much
+    t.record(k('B'), 'beta', sec + 1, NOW);
     const s = t.summary(NOW + 2000);
-    expect(s.find((p) => p.publicKey === 'A')).toMatchObject({ hostname: 'alpha', medianS: -400, samples: 3 });
-    expect(s.find((p) => p.publicKey === 'B')).toMatchObject({ medianS: 1, samples: 1 });
+    expect(s.find((p) => p.publicKey === k('A'))).toMatchObject({ hostname: 'alpha', medianS: -400, samples: 3 });
+    expect(s.find((p) => p.publicKey === k('B'))).toMatchObject({ medianS: 1, samples: 1 });
   });
 
   it('is bounded in peers (least recently heard forgotten) and samples, and forgets old samples', () => {
     const t = new SkewTracker();
-    for (let i = 0; i < SKEW_MAX_PEERS + 10; i++) t.record(`k${i}`, '', sec, NOW);
+    for (let i = 0; i < SKEW_MAX_PEERS + 10; i++) t.record(k(`k${i}`), '', sec, NOW);
     expect(t.size).toBe(SKEW_MAX_PEERS);
-    expect(t.summary(NOW).some((p) => p.publicKey === 'k0')).toBe(false);
-    for (let i = 0; i < SKEW_SAMPLES_PER_PEER * 3; i++) t.record('many', '', sec, NOW);
-    expect(t.summary(NOW).find((p) => p.publicKey === 'many')?.samples).toBe(SKEW_SAMPLES_PER_PEER);
+    expect(t.summary(NOW).some((p) => p.publicKey === k('k0'))).toBe(false);
+    for (let i = 0; i < SKEW_SAMPLES_PER_PEER * 3; i++) t.record(k('many'), '', sec, NOW);
+    expect(t.summary(NOW).find((p) => p.publicKey === k('many'))?.samples).toBe(SKEW_SAMPLES_PER_PEER);
     expect(t.summary(NOW + SKEW_SAMPLE_MAX_AGE_MS + 1)).toEqual([]);
   });
 
-  it('ignores non-finite timestamps and empty keys', () => {
+  it('ignores non-finite timestamps, empty or malformed keys, and bounds hostnames', () => {
     const t = new SkewTracker();
-    t.record('A', '', Number.NaN, NOW);
+    t.record(k('A'), '', Number.NaN, NOW);
     t.record('', '', sec, NOW);
+    t.record('x'.repeat(10_000), '', sec, NOW);
     expect(t.size).toBe(0);
+    t.record(k('H'), 'h'.repeat(10_000), sec, NOW);
+    expect(t.summary(NOW)[0]?.hostname.length).toBe(253);
   });
 
   it('median of odd and even lists', () => {

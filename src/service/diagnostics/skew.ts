@@ -42,7 +42,10 @@ export class SkewTracker {
    * Non-finite timestamps are ignored.
    */
   record(publicKey: string, hostname: string, timestampS: number, nowMs: number): void {
-    if (!Number.isFinite(timestampS) || publicKey === '') return;
+    // Called before the peer store validates the announcement: keep only well-formed keys and a
+    // bounded hostname, so a flood of junk cannot make entries large.
+    if (!Number.isFinite(timestampS) || !/^[A-Za-z0-9+/]{43}=$/.test(publicKey)) return;
+    hostname = hostname.slice(0, 253);
     // Timestamps are whole seconds, cut (not rounded) from the sender's clock: compare alike.
     const skew = Math.round(timestampS) - Math.floor(nowMs / 1000);
     let e = this.peers.get(publicKey);
