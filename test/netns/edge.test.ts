@@ -296,6 +296,16 @@ describe.skipIf(!canRun)('edge mode: visitor → nginx edge → mesh → origin 
       }
       return true;
     }, { timeoutMs: 20_000, what: 'both edges to know both origins' });
+    // Knowing is not serving: nginx takes the new upstream once the applied config reloaded.
+    let n = 0;
+    await cluster.waitFor(async () => {
+      for (const e of EDGES) {
+        const seen = new Set<string>();
+        for (let k = 0; k < 4; k++) seen.add(echo(await get(e, `/echo?both=${n++}`, { maxTimeS: 5 })).app);
+        if (!seen.has('node3')) return false;
+      }
+      return true;
+    }, { timeoutMs: 20_000, what: 'both edges to send requests to the second origin' });
     await apps.get(0)!.stop();
     for (let k = 0; k < 10; k++) {
       for (const e of EDGES) {

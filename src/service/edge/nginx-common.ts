@@ -113,6 +113,30 @@ export interface NginxProcesses {
   isNginx(pid: number): Promise<boolean>;
   /** Sends `signal` to the process group of `pid` (the master and its workers), or to `pid` alone. */
   signalGroup(pid: number, signal: NodeJS.Signals): void;
+  /** PIDs of `pid`'s children (the master's workers); absent where it cannot be known. */
+  children?(pid: number): Promise<number[]>;
+}
+
+/**
+ * Waits until a reload of the master `pid` took effect. `nginx -s reload` returns as soon as the
+ * signal is sent; the new config serves once new workers run and the old ones stopped
+ * accepting. So: wait for a worker that was not there before (≤ 5 s), then for the old workers
+ * to exit (≤ 0.5 s more: some keep long-lived connections, e.g. websockets, open for longer).
+ */
+export async function waitReloaded(processes: NginxProcesses, pid: number, before: readonly number[]): Promise<boolean> {
+  if (!processes.children) return true;
+  const old = new Set(before);
+  const poll = async (until: number, done: (kids: number[]) => boolean): Promise<boolean> => {
+    for (;;) {
+      const kids = await processes.children!(pid);
+      if (done(kids)) return true;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const started = await poll(Date.now() + 5000, (kids) => kids.some((k) => !old.has(k)));
+  await poll(Date.now() + 500, (kids) => !kids.some((k) => old.has(k)));
+  return started;
 }
 
 /** {@link NginxProcesses} of this host: /proc on Linux, `kill(pid, 0)` elsewhere. */
@@ -131,6 +155,17 @@ export const hostNginxProcesses: NginxProcesses = {
     } catch (err) {
       return (err as NodeJS.ErrnoException).code === 'EPERM';
     }
+  },
+  async children(pid) {
+    // Every /proc/<n>/stat names its parent (field 4); a few hundred small reads at most.
+    const out: number[] = [];
+    const entries = await fs.readdir('/proc').catch(() => [] as string[]);
+    await Promise.all(entries.filter((e) => /^\d+$/.test(e)).map(async (e) => {
+      const stat = await fs.readFile(`/proc/${e}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid) out.push(Number(e));
+    }));
+    return out;
   },
   signalGroup(pid, signal) {
     // A daemonised nginx master leads its own session and process group (setsid), so the

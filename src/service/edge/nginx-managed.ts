@@ -14,11 +14,11 @@ import path from 'node:path';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CommandRunner } from '../engine/exec';
-import { writeFileAtomic } from '../state/atomic-file';
+import { removeTempFiles, writeFileAtomic } from '../state/atomic-file';
 import { GENERATED_HEADER } from './nginx-config';
 import { checkPath } from './nginx-values';
 import {
-  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, SerialQueue, waitGone,
+  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, SerialQueue, waitGone, waitReloaded,
 } from './nginx-common';
 import type { EdgeNginx, EdgeNginxPaths, NginxInfo, NginxProcesses } from './nginx-common';
 
@@ -115,6 +115,7 @@ export class ManagedNginx implements EdgeNginx {
     return this.queue.run(async () => {
       await this.stop();
       for (const name of OWNED) await fs.rm(this.file(name), { recursive: true, force: true });
+      await removeTempFiles(this.dir); // of writes a crash interrupted
       await fs.rmdir(this.dir).catch(() => undefined); // not ours if something else is in it
     });
   }
@@ -128,8 +129,10 @@ export class ManagedNginx implements EdgeNginx {
     if (!same) await this.install(httpConfig);
     else await this.test('nginx.conf');
     if (pid !== undefined) {
+      const before = (await this.processes.children?.(pid)) ?? [];
       await this.nginx(['-s', 'reload'], 'reload');
-      this.log.info('nginx reloaded', { pid });
+      const took = await waitReloaded(this.processes, pid, before);
+      this.log.info(took ? 'nginx reloaded' : 'nginx reload signalled; new workers not seen within 5 s', { pid });
     } else {
       await this.nginx([], 'start');
       this.log.info('nginx started', { pid: await readPid(this.file('nginx.pid')) });

@@ -16,7 +16,7 @@ import type { CommandRunner } from '../engine/exec';
 import { writeFileAtomic } from '../state/atomic-file';
 import { checkPath } from './nginx-values';
 import {
-  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, restoreFile, SerialQueue,
+  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, restoreFile, SerialQueue, waitReloaded,
 } from './nginx-common';
 import type { EdgeNginx, EdgeNginxPaths, NginxInfo, NginxProcesses } from './nginx-common';
 
@@ -98,8 +98,11 @@ export class SystemNginx implements EdgeNginx {
     if (same && running) return;
     if (!same) await this.install(httpConfig, previous);
     if (running) {
+      const pid = await readPid(this.o.pidFile ?? '/run/nginx.pid');
+      const before = pid === undefined ? [] : ((await this.processes.children?.(pid)) ?? []);
       await this.run(['-s', 'reload'], 'reload');
-      this.log.info('nginx reloaded');
+      const took = pid === undefined || await waitReloaded(this.processes, pid, before);
+      this.log.info(took ? 'nginx reloaded' : 'nginx reload signalled; new workers not seen within 5 s');
     } else {
       await this.start();
       this.log.info('nginx started');
