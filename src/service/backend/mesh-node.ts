@@ -91,7 +91,12 @@ export class MeshNode {
       onPeer: (a, ip) => this.protocol.onLanAnnouncement(a, ip),
     });
     this.probe = new ProbeResponder(log.child('probe'));
-    this.store.onChanged(() => this.o.onChanged());
+    this.store.onChanged((e) => {
+      this.o.onChanged();
+      // The cache must not outlive a departure: a crash before the next periodic save would
+      // otherwise restore a peer that has left.
+      if (e.kind === 'removed') this.scheduleCacheSave();
+    });
     this.reconciler.onObserved(() => this.o.onChanged());
   }
 
@@ -158,6 +163,7 @@ export class MeshNode {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    clearTimeout(this.cacheSaveTimer);
     if (opts.goodbye !== false) await this.protocol.sayGoodbye();
     this.lan.stop();
     this.exchange.close();
@@ -198,8 +204,21 @@ export class MeshNode {
     void this.reconciler.reconcileNow();
   }
 
-  private async saveCache(): Promise<void> {
-    await savePeerCache(this.o.stateDir, this.store.all(), this.o.clock.now())
-      .catch((err: Error) => this.o.logger.warn('peer cache not saved', { error: err.message }));
+  private cacheSaveTimer: NodeJS.Timeout | undefined;
+
+  /** Saves the peer cache at once (coalesced within 20 ms). */
+  private scheduleCacheSave(): void {
+    if (this.cacheSaveTimer || this.stopped) return;
+    this.cacheSaveTimer = setTimeout(() => { this.cacheSaveTimer = undefined; void this.saveCache(); }, 20);
+    this.cacheSaveTimer.unref();
+  }
+
+  private saving: Promise<void> = Promise.resolve();
+
+  /** Writes the cache; writes are serialised (two in the same millisecond would share a temp name). */
+  private saveCache(): Promise<void> {
+    this.saving = this.saving.then(() => savePeerCache(this.o.stateDir, this.store.all(), this.o.clock.now(), this.store.departures())
+      .catch((err: Error) => this.o.logger.warn('peer cache not saved', { error: err.message })));
+    return this.saving;
   }
 }

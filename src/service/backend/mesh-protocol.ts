@@ -160,7 +160,7 @@ export class MeshProtocol {
     let g;
     try { g = decodeGoodbye(payload); } catch { return; }
     if (!g.wgPubkey || g.wgPubkey === this.o.identity.publicKey || !goodbyeFresh(g.timestamp, this.nowSec())) return;
-    if (this.o.store.remove(g.wgPubkey)) this.o.logger.info('peer said goodbye', { peer: g.wgPubkey.slice(0, 8) });
+    if (this.o.store.remove(g.wgPubkey, { goodbye: true })) this.o.logger.info('peer said goodbye', { peer: g.wgPubkey.slice(0, 8) });
   }
 
   private decode(payload: Record<string, unknown>): PeerAnnouncement | undefined {

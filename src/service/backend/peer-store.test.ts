@@ -104,3 +104,18 @@ describe('PeerStore (spec 3.1, 6.1.9)', () => {
     expect(s.get(K)!.introducer).toBe(false);
   });
 });
+
+describe('PeerStore: departures', () => {
+  it('a peer that said GOODBYE is not brought back second-hand, only when heard directly', () => {
+    const { s, clock } = store();
+    s.update({ publicKey: K, meshIp: '10.0.0.1', endpoint: '192.168.1.10:51820' }, 'lan');
+    expect(s.remove(K, { goodbye: true })).toBe(true);
+    expect(s.update({ publicKey: K, meshIp: '10.0.0.1' }, 'cache')).toBeNull();
+    expect(s.update({ publicKey: K, meshIp: '10.0.0.1' }, 'dht-transitive')).toBeNull();
+    expect(s.get(K)).toBeUndefined();
+    expect(s.update({ publicKey: K, meshIp: '10.0.0.1', endpoint: '192.168.1.10:51820' }, 'lan')).not.toBeNull();
+    s.remove(K, { goodbye: true });
+    clock.advance(10 * 60_000 + 1);
+    expect(s.update({ publicKey: K, meshIp: '10.0.0.1' }, 'dht-transitive')).not.toBeNull(); // remembered for 10 min only
+  });
+});

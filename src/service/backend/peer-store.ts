@@ -92,6 +92,9 @@ export class PeerStore {
   private readonly peers = new Map<string, PeerRecord>();
   private readonly listeners = new Set<(e: PeerEvent) => void>();
 
+  /** Peers that said GOODBYE, with when (bounded; oldest forgotten first). */
+  private readonly departed = new Map<string, number>();
+
   constructor(
     private readonly clock: Clock,
     /** Told of every accepted update, new or refresh, with the layer that found it (metrics). */
@@ -108,6 +111,15 @@ export class PeerStore {
   update(input: PeerInput, method: DiscoveryMethod): PeerRecord | null {
     const now = this.clock.now();
     const existing = this.peers.get(input.publicKey);
+    const left = this.departed.get(input.publicKey);
+    if (left !== undefined) {
+      // A peer that said GOODBYE comes back only when heard directly: a peer cache written
+      // before it left, or another node's known_peers list, would otherwise resurrect it
+      // everywhere for another five minutes (found by the churn suite).
+      const secondHand = method === 'cache' || method.includes('transitive');
+      if (secondHand && now - left < PEER_REMOVE_MS) return null;
+      this.departed.delete(input.publicKey);
+    }
     if (!existing) {
       if (this.peers.size >= MAX_PEERS) return null;
       const rec: PeerRecord = {
@@ -152,6 +164,20 @@ export class PeerStore {
     return existing;
   }
 
+  /** Records that `publicKey` said GOODBYE at `at` (Unix ms); also used when restoring the cache. */
+  rememberDeparture(publicKey: string, at: number): void {
+    if (this.clock.now() - at >= PEER_REMOVE_MS) return;
+    this.departed.delete(publicKey);
+    this.departed.set(publicKey, at);
+    if (this.departed.size > MAX_PEERS) this.departed.delete(this.departed.keys().next().value!);
+  }
+
+  /** Departures still remembered, as `[publicKey, Unix ms]`. */
+  departures(): [string, number][] {
+    const now = this.clock.now();
+    return [...this.departed].filter(([, at]) => now - at < PEER_REMOVE_MS);
+  }
+
   /** Records the control endpoint that answered our HELLO. */
   setControlEndpoint(publicKey: string, endpoint: string): void {
     const rec = this.peers.get(publicKey);
@@ -164,8 +190,13 @@ export class PeerStore {
     if (rec) rec.latencyMs = ms;
   }
 
-  /** Removes a peer (GOODBYE, eviction). Returns whether it was present. */
-  remove(publicKey: string): boolean {
+  /**
+   * Removes a peer (GOODBYE, eviction). Returns whether it was present. With `goodbye`, the
+   * departure is remembered for {@link PEER_REMOVE_MS}: until the peer is heard directly again,
+   * second-hand reports (peer cache, known_peers) do not bring it back.
+   */
+  remove(publicKey: string, opts: { goodbye?: boolean } = {}): boolean {
+    if (opts.goodbye) this.rememberDeparture(publicKey, this.clock.now());
     const rec = this.peers.get(publicKey);
     if (!rec) return false;
     this.peers.delete(publicKey);

@@ -18,7 +18,12 @@ const entrySchema = z.object({
   nat_type: z.string().optional(),
   last_seen: z.number().int(),
 });
-const fileSchema = z.object({ peers: z.array(entrySchema).nullable(), updated_at: z.number() });
+const fileSchema = z.object({
+  peers: z.array(entrySchema).nullable(),
+  updated_at: z.number(),
+  /** Peers that said GOODBYE, with when (Unix s): a restart must not bring them back. */
+  departed: z.array(z.object({ wg_pubkey: z.string().min(1).max(64), at: z.number().int() })).max(1000).optional(),
+});
 
 /** Restore horizon (spec 4.8): entries older than 24 h are ignored. */
 export const CACHE_MAX_AGE_MS = 24 * 3600_000;
@@ -26,8 +31,10 @@ export const CACHE_MAX_AGE_MS = 24 * 3600_000;
 /** Path of the peer cache. */
 export const peerCachePath = (stateDir: string): string => path.join(stateDir, 'peers.json');
 
-/** Writes every stored peer. */
-export async function savePeerCache(stateDir: string, peers: readonly PeerRecord[], nowMs: number): Promise<void> {
+/** Writes every stored peer, and the departures the store remembers. */
+export async function savePeerCache(
+  stateDir: string, peers: readonly PeerRecord[], nowMs: number, departed: readonly (readonly [string, number])[] = [],
+): Promise<void> {
   const entries = peers.map((p) => ({
     wg_pubkey: p.publicKey,
     ...(p.hostname ? { hostname: p.hostname } : {}),
@@ -39,7 +46,10 @@ export async function savePeerCache(stateDir: string, peers: readonly PeerRecord
     ...(p.natType ? { nat_type: p.natType } : {}),
     last_seen: Math.floor(p.lastSeen / 1000),
   }));
-  await writeJsonFile(peerCachePath(stateDir), { peers: entries.length ? entries : null, updated_at: Math.floor(nowMs / 1000) });
+  await writeJsonFile(peerCachePath(stateDir), {
+    peers: entries.length ? entries : null, updated_at: Math.floor(nowMs / 1000),
+    ...(departed.length ? { departed: departed.map(([k, at]) => ({ wg_pubkey: k, at: Math.floor(at / 1000) })) } : {}),
+  });
 }
 
 /**
@@ -50,6 +60,7 @@ export async function savePeerCache(stateDir: string, peers: readonly PeerRecord
 export async function restorePeerCache(stateDir: string, store: PeerStore, nowMs: number, accept: (publicKey: string, meshIp: string) => boolean): Promise<number> {
   const parsed = fileSchema.safeParse(await readJsonFile(peerCachePath(stateDir)).catch(() => undefined));
   if (!parsed.success) return 0;
+  for (const d of parsed.data.departed ?? []) store.rememberDeparture(d.wg_pubkey, d.at * 1000);
   let n = 0;
   for (const e of parsed.data.peers ?? []) {
     const lastSeen = e.last_seen * 1000;
