@@ -23,6 +23,20 @@ export async function ensureStateDir(dir: string): Promise<void> {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new StateDirError(`state directory ${dir} is not writable (${code}); pass --state-dir DIR or fix its permissions`);
   }
+  await removeTempFiles(dir);
+}
+
+/** Names {@link writeFileAtomic} gives its temporary files: `.<name>.<pid>.<ms>.tmp`. */
+const TEMP_FILE = /^\..+\.\d+\.\d+\.tmp$/;
+
+/**
+ * Deletes temporary files that writes killed mid-way left in `dir` (a kill -9 between open and
+ * rename): they may hold a copy of a credential, and nothing else would ever remove them. Call
+ * only while nothing writes in `dir` (at start-up, or under the writer's own queue).
+ */
+export async function removeTempFiles(dir: string): Promise<void> {
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) if (TEMP_FILE.test(name)) await fs.rm(path.join(dir, name), { force: true });
 }
 
 /** Atomically replaces `file` with `data` (mode default 0600). */
