@@ -80,21 +80,13 @@ export class ControlClient {
       for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
       parseResponse({ status: res.statusCode ?? 0, contentType: '', body: Buffer.concat(chunks).toString('utf8') }, def.response);
     }
-    let buffered = '';
     let first = true;
     try {
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        buffered += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl);
-          buffered = buffered.slice(nl + 1);
-          if (line.trim() === '') continue;
-          const event = parseJson(line, WatchEvent);
-          if (first && event.type !== 'snapshot') throw new ClientError('bad-response', 'watch stream did not start with a snapshot');
-          first = false;
-          onEvent(event);
-        }
+      for await (const line of ndjsonLines(res)) {
+        const event = parseJson(line, WatchEvent);
+        if (first && event.type !== 'snapshot') throw new ClientError('bad-response', 'watch stream did not start with a snapshot');
+        first = false;
+        onEvent(event);
       }
     } catch (err) {
       if (signal?.aborted) return;

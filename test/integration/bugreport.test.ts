@@ -3,7 +3,7 @@
 // private and preshared keys, command outputs full of planted secrets and public addresses),
 // once with a real ServiceBackend (not joined, secret stored, real commands on this host). The
 // archive is extracted with the system tar and every file searched for what must never leak.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +26,10 @@ import { FakeRouter } from '../../src/service/engine/router/fake';
 import { ProcSysctl } from '../../src/service/engine/sysctl';
 import { generateKeyPair } from '../../src/service/engine/wireguard/keys';
 import { createLogger, type Logger } from '../../src/service/log';
-import { buildIfStale } from '../support/dist';
+import { buildIfStale, runCli, type CliRun } from '../support/dist';
 import { LogBuffer } from '../../src/service/log-buffer';
 import { PrefsFile } from '../../src/service/state/prefs';
 
-const root = join(import.meta.dirname, '..', '..');
-const cliPath = join(root, 'dist', 'cloudroof.js');
 const RAW = 'Zm9yLXRoZS1idWctcmVwb3J0LW9ubHktMDEyMzQ1Njc4OWFiY2RlZg';
 const TOKEN = `wgmesh://v1/${RAW}`;
 const keys = deriveMeshKeys(RAW);
@@ -49,23 +47,14 @@ const SECRET_FORMS = [
 ];
 const FORBIDDEN = [...SECRET_FORMS, node.privateKey, peerA.privateKey, ...PUBLIC_V4, ...PUBLIC_V6];
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs the built CLI asynchronously (the server lives in this process). */
-function cli(socketPath: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, '--socket', socketPath, ...args], { env: { ...process.env, CLOUDROOF_SOCKET: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the built CLI against `socketPath`. */
+function cli(socketPath: string, args: string[]): Promise<CliRun> {
+  return runCli(['--socket', socketPath, ...args]);
 }
 
 /** Runs `bugreport -o`, extracts the archive, returns each file's text by name. */
-async function bugreport(socketPath: string, dir: string): Promise<{ run: Run; files: Record<string, string>; mode: number }> {
+async function bugreport(socketPath: string, dir: string): Promise<{ run: CliRun; files: Record<string, string>; mode: number }> {
   const out = join(dir, `report-${Math.random().toString(36).slice(2)}.tar.gz`);
   const run = await cli(socketPath, ['bugreport', '-o', out]);
   expect(run.stderr).not.toMatch(/error/i);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildIfStale } from '../support/dist';
+import { buildIfStale, runCli, type CliRun } from '../support/dist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Peer } from '../../src/shared/protocol';
 import { FakeBackend } from '../../src/service/control/fake';
@@ -17,21 +17,11 @@ const cliPath = join(root, 'dist', 'cloudroof.js');
 const SECRET = 'wgmesh://v1/cli-test-secret-that-is-long-enough-0123456789';
 const RAW = SECRET.slice('wgmesh://v1/'.length);
 
-interface Run { code: number | null; stdout: string; stderr: string }
 
-/** Runs the CLI asynchronously (the server lives in this process, so never spawnSync). */
-function cli(args: string[], opts: { input?: string; socket?: string | null } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const socketArgs = opts.socket === null ? [] : ['--socket', opts.socket ?? socketPath];
-    const child = spawn(process.execPath, [cliPath, ...socketArgs, ...args], { env: { ...process.env, CLOUDROOF_SOCKET: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.input ?? '');
-  });
+/** Runs the CLI against this suite's server (`socket: null` = no --socket). */
+function cli(args: string[], opts: { input?: string; socket?: string | null } = {}): Promise<CliRun> {
+  const socketArgs = opts.socket === null ? [] : ['--socket', opts.socket ?? socketPath];
+  return runCli([...socketArgs, ...args], { input: opts.input });
 }
 
 const peer: Peer = {

@@ -6,29 +6,17 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildIfStale } from '../support/dist';
+import { buildIfStale, runCli, type CliRun } from '../support/dist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../../src/service/control/fake';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { silentLogger } from '../../src/service/log';
 
-const root = join(import.meta.dirname, '..', '..');
-const cliPath = join(root, 'dist', 'cloudroof.js');
 
-interface Run { code: number | null; stdout: string; stderr: string }
 interface Out { ok: boolean; findings: { id: string; severity: string; message: string; fix: string }[]; checked: string[] }
 
-function cli(socket: string, args: string[], as?: { uid: number; gid: number }): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, '--socket', socket, ...args], { env: { ...process.env, CLOUDROOF_SOCKET: '' }, ...as });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+function cli(socket: string, args: string[], as?: { uid: number; gid: number }): Promise<CliRun> {
+  return runCli(['--socket', socket, ...args], as ? { as } : {});
 }
 
 let dir: string;
