@@ -73,9 +73,9 @@ describe.skipIf(!canRun)('flood against a running node (netns, wireguard-go)', (
       const r = await cluster.cli(i, ['join', '--secret-file', secretFile]);
       expect(r.code, r.stderr).toBe(0);
     }
-    statuses = await waitForPeerCounts(cluster, { timeoutMs: 30_000 });
+    statuses = await waitForPeerCounts(cluster, { timeoutMs: 60_000 });
     await waitForMeshPings(cluster, statuses, { timeoutMs: 30_000 });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await cluster?.destroy();
