@@ -136,17 +136,18 @@ describe.skipIf(!canRun)('mesh on a LAN (netns, wireguard-go)', () => {
 
   it('leave removes the interface and the others drop the peer at once (GOODBYE)', async () => {
     const iface = cluster.interfaceName(2);
-    const t0 = Date.now();
     const r = await cluster.cli(2, ['leave']);
     expect(r.code, r.stderr).toBe(0);
     const links = await cluster.lab.exec(2, ['ip', 'link', 'show', iface]);
     expect(links.code).not.toBe(0);
+    // Without the GOODBYE the others would keep the node for minutes (eviction after a stale
+    // handshake, > 150 s; the store's 5-minute liveness). 20 s separates the two on a machine
+    // loaded by other suites (the command itself once took 9 s there).
     await cluster.waitFor(async () => {
       const counts = await Promise.all([0, 1].map(async (n) => (await cluster.statusJson(n)).peer_count));
       if (counts.every((c) => c === 1)) return true;
       throw new Error(`peer counts ${counts.join(',')}`);
-    }, { timeoutMs: 5000, what: 'the others to drop the leaving node' });
-    expect(Date.now() - t0).toBeLessThan(5000);
+    }, { timeoutMs: 20_000, what: 'the others to drop the leaving node' });
     const status = await cluster.statusJson(2);
     expect(status.tunnel_state).toBe('disconnected');
   });
