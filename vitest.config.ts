@@ -10,6 +10,9 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
           environment: 'node',
+          // A hang guard, not a speed target: the integration tests spawn the CLI several times
+          // per test, which takes longer than vitest's 5 s default while netns suites load the CPUs.
+          testTimeout: 30_000,
         },
       },
       {
