@@ -106,6 +106,25 @@ describe('cloudroof CLI', () => {
     for (const out of [r, dup, piped, argv]) expect(out.stdout + out.stderr).not.toContain(RAW);
   });
 
+  it('join passes discovery flags as settings, checks server lists before calling the service, and keeps settings when none is given', async () => {
+    const file = join(dir, 'secret');
+    await writeFile(file, SECRET + '\n', { mode: 0o600 });
+    const r = await cli(['join', '--switch', '--secret-file', file, '--no-lan-discovery', '--introducer',
+      '--dht-bootstrap', '198.51.100.10:6881,[2001:DB8::10]:6881', '--stun', '198.51.100.1:3478']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(backend.lastJoin?.discovery).toEqual({
+      lan: false, dht: true, ipv6: true, punching: true, introducer: true, gossip: false, forceRelay: false,
+      dhtBootstrap: ['198.51.100.10:6881', '[2001:db8::10]:6881'], stunServers: ['198.51.100.1:3478'],
+    });
+    const before = backend.lastJoin;
+    const bad = await cli(['join', '--switch', '--secret-file', file, '--stun', '198.51.100.1']);
+    expect([bad.code, bad.stderr]).toEqual([2, `cloudroof: --stun: invalid STUN server "198.51.100.1": not host:port (expected host:port, e.g. 192.0.2.10:6881 or [2001:db8::1]:3478)\nRun 'cloudroof join --help' for usage.\n`]);
+    expect(backend.lastJoin).toBe(before);
+    const plain = await cli(['join', '--switch', '--secret-file', file]);
+    expect(plain.code).toBe(0);
+    expect(backend.lastJoin?.discovery).toBeUndefined();
+  });
+
   it('status shows the node in text form', async () => {
     const r = await cli(['status']);
     expect(r.code).toBe(0);

@@ -3,13 +3,15 @@ import { flagOption, jsonOption, stringOption, type CommandSpec } from '../comma
 import { EXIT_OK, UsageError } from '../errors';
 import { toJsonOutput } from '../json-case';
 import { readSecretInput, secretOptions, validateSecret } from '../secret-input';
+import { discoveryFromFlags, discoveryOptions } from './discovery-flags';
 import { checkMeshSubnet } from './shared';
 
 /** The join command. */
 export const joinCommand: CommandSpec = {
   name: 'join',
   summary: 'join a mesh (secret from --secret-file, stdin or --secret)',
-  help: `Usage: cloudroof join [--secret-file PATH | --secret - | --secret S] [--mesh-subnet CIDR] [--switch] [--json]
+  help: `Usage: cloudroof join [--secret-file PATH | --secret - | --secret S] [--mesh-subnet CIDR] [--switch]
+                     [discovery options] [--json]
 
 Joins this node to the mesh given by the secret. The secret is read from:
   --secret-file PATH   a file (recommended; keep it mode 0600)
@@ -21,8 +23,21 @@ Options:
                        mesh must use the same one
   --switch             leave the current mesh and join this one
   --json               print the resulting status as JSON
+
+Discovery (how nodes on other networks find each other; defaults as Go wgmesh). Giving any of
+these replaces the node's stored discovery settings; giving none keeps them:
+  --no-lan-discovery   no LAN multicast (peers are found through the DHT, exchange, cache)
+  --no-dht             no BitTorrent DHT
+  --dht-bootstrap LIST DHT bootstrap nodes, host:port,... (default: the public BitTorrent routers)
+  --stun LIST          STUN servers, host:port,... (default: Google's two; "" for none)
+  --no-ipv6            never use IPv6 underlay endpoints
+  --no-punching        no hole punching or rendezvous
+  --introducer         serve rendezvous and relay traffic for nodes that cannot meet directly
+                       (only on a node with a public address)
+  --gossip             in-mesh gossip of peer lists (off by default, as in Go)
+  --force-relay        always relay through an introducer when one exists
 `,
-  options: { ...secretOptions, 'mesh-subnet': { type: 'string' }, 'switch': { type: 'boolean' }, ...jsonOption },
+  options: { ...secretOptions, 'mesh-subnet': { type: 'string' }, 'switch': { type: 'boolean' }, ...discoveryOptions, ...jsonOption },
   async run({ values, io, client }) {
     const input = await readSecretInput(values, io, 'join', true);
     if (input === undefined) {
@@ -30,10 +45,12 @@ Options:
     }
     validateSecret(input);
     const meshSubnet = checkMeshSubnet(stringOption(values, 'mesh-subnet'));
+    const discovery = discoveryFromFlags(values);
     const status = await client().join({
       secret: input,
       ...(meshSubnet !== undefined ? { meshSubnet } : {}),
       ...(flagOption(values, 'switch') ? { switch: true } : {}),
+      ...(discovery ? { discovery } : {}),
     });
     if (flagOption(values, 'json')) {
       io.out(toJsonOutput(status));

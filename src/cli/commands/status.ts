@@ -2,7 +2,7 @@
  * `cloudroof status`: this node's state from cloudroofd, or with `--secret` the values derived
  * from a secret without the service (wgmesh spec 5.4).
  */
-import type { Status } from '../../shared/protocol';
+import type { DiscoveryStatus, Status } from '../../shared/protocol';
 import { flagOption, jsonOption, stringOption, type CommandContext, type CommandSpec } from '../command';
 import { EXIT_OK, UsageError } from '../errors';
 import { formatFields } from '../format';
@@ -48,6 +48,23 @@ async function runServiceStatus({ values, io, client }: CommandContext): Promise
   return EXIT_OK;
 }
 
+/** Discovery lines: how the endpoint was found, the DHT, the LAN and roles. */
+function discoveryFields(d: DiscoveryStatus): [string, string][] {
+  const out: [string, string][] = [];
+  const how = d.endpointSource === 'ipv6' ? 'public IPv6 address' : d.endpointSource === 'stun' ? 'STUN' : 'not detected yet';
+  out.push(['Endpoint via', how + (d.stunError ? ` (${d.stunError})` : '')]);
+  if (d.dht) {
+    const ago = d.dht.lastAnnounceAt ? `, last announce ${Math.max(0, Math.round((Date.now() - d.dht.lastAnnounceAt) / 1000))} s ago${d.dht.lastAnnounceOk === false ? ' (failed)' : ''}` : '';
+    out.push(['DHT', `${d.dht.state}, ${d.dht.nodes} nodes known${ago}, ${d.dht.peersFound} addresses found${d.dht.error ? ` (${d.dht.error})` : ''}`]);
+  } else {
+    out.push(['DHT', 'off']);
+  }
+  out.push(['LAN discovery', d.lan ? 'on' : 'off']);
+  const roles = [d.introducer && 'introducer', d.gossip && 'gossip', !d.punching && 'no punching'].filter(Boolean);
+  if (roles.length) out.push(['Roles', roles.join(', ')]);
+  return out;
+}
+
 /** The text form of a node status. */
 export function formatStatus(s: Status): string {
   const fields: [string, string | number | undefined][] = [
@@ -64,6 +81,7 @@ export function formatStatus(s: Status): string {
     ['Endpoint', s.endpoint],
   ];
   if (s.natType !== undefined) fields.push(['NAT type', s.natType]);
+  if (s.discovery) fields.push(...discoveryFields(s.discovery));
   fields.push(['Peers', s.peerCount]);
   if (s.routes) fields.push(['Routes', `${s.routes.advertised} advertised, ${s.routes.accepted} accepted${s.routes.conflicts ? `, ${s.routes.conflicts} in conflict` : ''}`]);
   if (s.sites) {

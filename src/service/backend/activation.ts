@@ -59,6 +59,17 @@ export class Activation {
     return true;
   }
 
+  /**
+   * A NAT hole punch reached the peer (spec 3.7, 3.9): behind NATs both sides must send for the
+   * WireGuard holes to open, so the key order does not apply. Returns true if this activated it.
+   */
+  punched(key: string): boolean {
+    this.evidenced.add(key);
+    if (this.active.has(key)) return false;
+    this.active.add(key);
+    return true;
+  }
+
   /** Whether `key` may initiate now (falls back to active after `fallbackMs`). */
   isActive(key: string, nowMs: number): boolean {
     if (this.active.has(key)) return true;

@@ -17,6 +17,7 @@ import { loadIdentity, type Identity } from '../state/identity';
 import type { StoredPrefs } from '../state/prefs';
 import { MeshNode } from './mesh-node';
 import type { DiscoveryMethod } from './peer-store';
+import type { TraversalMethod } from './traversal-context';
 import type { Mesh } from './mesh-params';
 import { RouteManager } from './route-manager';
 import { SiteRuntime } from './site-runtime';
@@ -40,6 +41,8 @@ export interface ConnectionObservers {
   onDiscovery?: (method: DiscoveryMethod) => void;
   /** The duration of each reconcile pass, in seconds. */
   onReconciled?: (seconds: number) => void;
+  /** NAT traversal attempts and successes, by path. */
+  onNatTraversal?: (method: TraversalMethod, outcome: 'attempt' | 'success') => void;
   /** The edge's cache log: nginx writes it only when this is set. */
   cacheLog?: CacheLogTailer;
 }
@@ -80,14 +83,16 @@ export async function openConnection(d: ConnectionDeps, mesh: Mesh): Promise<Con
   const routes = new RouteManager({
     iface: d.interfaceName, meshNetworks, router: d.router, firewall: d.firewall, forwarding: d.forwarding,
     logger: d.logger.child('routes'), advertised: () => d.prefs().advertiseRoutes, acceptRoutes: () => d.prefs().acceptRoutes,
+    relayDuty: () => d.prefs().discovery.introducer,
   });
   const node = new MeshNode({
     rawSecret: mesh.raw, keys: mesh.keys, subnet: mesh.subnet, identity, interfaceName: d.interfaceName,
     listenPort, hostname: d.hostname, stateDir: d.stateDir, device, router: d.router, clock: d.clock,
     logger: d.logger.child('mesh'), routes, advertisedRoutes: () => d.prefs().advertiseRoutes.map((r) => r.prefix),
-    onChanged: d.onChanged, onDeviceLost: d.onDeviceLost,
+    discovery: d.prefs().discovery, onChanged: d.onChanged, onDeviceLost: d.onDeviceLost,
     ...(d.metrics?.onDiscovery ? { onDiscovery: d.metrics.onDiscovery } : {}),
     ...(d.metrics?.onReconciled ? { onReconciled: d.metrics.onReconciled } : {}),
+    ...(d.metrics?.onNatTraversal ? { onNatTraversal: d.metrics.onNatTraversal } : {}),
   });
   await node.start();
   const sites = new SiteRuntime({

@@ -8,14 +8,17 @@
  * spawned); a 5 s tick re-runs it, announces and sweeps. `stop()` says GOODBYE, closes sockets,
  * saves the peer cache and deletes the interface.
  */
-import type { MeshSubnet } from '../../shared/mesh/address';
+import { DEFAULT_STUN_SERVERS, type DiscoverySettings } from '../../shared/discovery';
+import { meshIPv6Network, type MeshSubnet } from '../../shared/mesh/address';
 import type { MeshKeys } from '../../shared/mesh/derive';
+import type { DiscoveryStatus } from '../../shared/protocol';
 import type { Clock } from '../clock';
 import { SkewTracker } from '../diagnostics/skew';
 import { PacketCounters } from '../discovery/counters';
+import { EndpointDetector } from '../discovery/endpoint-detector';
 import { ExchangeSocket } from '../discovery/exchange';
 import { LanDiscovery } from '../discovery/lan';
-import { ProbeResponder } from '../discovery/probe';
+import { ProbeClient, ProbeResponder } from '../discovery/probe';
 import type { WireGuardDevice } from '../engine/wireguard/device';
 import type { DeviceState } from '../engine/wireguard/uapi';
 import type { Router } from '../engine/router/router';
@@ -23,9 +26,13 @@ import type { Logger } from '../log';
 import type { Identity } from '../state/identity';
 import { restorePeerCache, savePeerCache } from '../state/peer-cache';
 import { Activation } from './activation';
+import { MeshDht } from './mesh-dht';
 import { MeshProtocol } from './mesh-protocol';
+import { NatTraversal } from './nat-traversal';
+import { HEALTH_CHECK_INTERVAL_MS, PeerHealth, PROBE_INTERVAL_MS } from './peer-health';
 import { PeerReconciler } from './peer-reconciler';
 import { PeerStore, type DiscoveryMethod } from './peer-store';
+import type { TraversalMethod } from './traversal-context';
 import type { RouteManager } from './route-manager';
 
 /** Everything a node needs; all OS effects come in through these seams. */
@@ -43,6 +50,8 @@ export interface MeshNodeOptions {
   clock: Clock;
   logger: Logger;
   mtu?: number;
+  /** Discovery layers and their servers (read at start; a change means a reconnect). */
+  discovery: DiscoverySettings;
   /** Subnet routing (advertised and accepted prefixes); absent = none. */
   routes?: RouteManager;
   /** The prefixes advertised in announcements. */
@@ -53,6 +62,8 @@ export interface MeshNodeOptions {
   onDeviceLost: (reason: string) => void;
   /** Metrics: every peer-store update, by discovery layer (see PeerStore). */
   onDiscovery?: (method: DiscoveryMethod) => void;
+  /** Metrics: NAT traversal attempts and successes, by path (see NatTraversal). */
+  onNatTraversal?: (method: TraversalMethod, outcome: 'attempt' | 'success') => void;
   /** Metrics: the duration of each reconcile pass, in seconds (see PeerReconciler). */
   onReconciled?: (seconds: number) => void;
 }
@@ -65,8 +76,17 @@ export class MeshNode {
   readonly skew = new SkewTracker();
   private readonly exchange: ExchangeSocket;
   private readonly lan: LanDiscovery;
+  /** BitTorrent DHT discovery (spec 3.5), when on. */
+  private readonly dht: MeshDht;
+  /** Public endpoint and NAT type (STUN / public IPv6), and address-change watching. */
+  readonly endpoints: EndpointDetector;
   private readonly probe: ProbeResponder;
+  private readonly probeClient: ProbeClient;
+  /** Peer health: stale-handshake monitor, mesh probes, eviction (spec 4.7). */
+  readonly health: PeerHealth;
   private readonly protocol: MeshProtocol;
+  /** Hole punching, rendezvous (client and introducer) and in-mesh gossip (spec 3.7–3.9, 3.11). */
+  private readonly nat: NatTraversal;
   private readonly reconciler: PeerReconciler;
   private timers: NodeJS.Timeout[] = [];
   private readonly routes: RouteManager | undefined;
@@ -76,9 +96,12 @@ export class MeshNode {
     const log = o.logger;
     this.store = new PeerStore(o.clock, o.onDiscovery);
     const activation = new Activation({ ownKey: o.identity.publicKey });
-    this.reconciler = new PeerReconciler({ ...o, store: this.store, activation, logger: log.child('reconcile') });
+    this.reconciler = new PeerReconciler({ ...o, store: this.store, activation, logger: log.child('reconcile'),
+      isOffline: (key) => this.health.isOffline(key), localNatType: () => this.protocol.natType });
     this.routes = o.routes;
     this.protocol = new MeshProtocol({ ...o, store: this.store, activation, reconciler: this.reconciler, logger: log.child('protocol'), send: (d, to) => this.exchange.send(d, to), exchangeWith: (to, d) => this.exchange.exchange(to, d),
+      canUseIPv6: () => this.endpoints.hasPublicIPv6(),
+      onTraversalMessage: (type, payload, src) => this.nat.onMessage(type, payload, src),
       onPeerTimestamp: (key, host, ts) => this.skew.record(key, host, ts, o.clock.now()) });
     this.exchange = new ExchangeSocket({
       port: o.keys.gossipPort, gossipKey: o.keys.gossipKey, clock: o.clock, logger: log.child('exchange'), counters: this.counters,
@@ -90,7 +113,46 @@ export class MeshNode {
       buildAnnounce: () => this.protocol.sealAnnounce(),
       onPeer: (a, ip) => this.protocol.onLanAnnouncement(a, ip),
     });
+    this.dht = new MeshDht({ ...o, logger: log.child('dht'),
+      onPeer: (to) => this.protocol.contactDhtPeer(to), peerCount: () => this.store.size,
+      publicIPv4: () => this.endpoints.current?.publicIPv4 });
+    this.endpoints = new EndpointDetector({
+      listenPort: o.listenPort, stunServers: o.discovery.stunServers ?? DEFAULT_STUN_SERVERS, ipv6: o.discovery.ipv6,
+      logger: log.child('endpoint'),
+      onDetected: (d) => {
+        this.protocol.endpointDetected(d.endpoint, d.natType);
+        if (o.discovery.lan) this.lan.announce();
+        this.o.onChanged();
+      },
+      // Tell every peer at once: they learn our new address from the HELLO (spec 3.4) instead
+      // of waiting for WireGuard to roam or for the next discovery round.
+      onRoam: () => {
+        if (o.discovery.lan) this.lan.announce();
+        this.protocol.helloPeers({ force: true });
+      },
+    });
     this.probe = new ProbeResponder(log.child('probe'));
+    // Probes go to the peers' mesh addresses, IPv6 first: mesh IPv6 is always assigned, so
+    // discovery.ipv6 (underlay endpoints) does not apply.
+    this.probeClient = new ProbeClient({ port: o.keys.probePort, localIPv4: o.identity.meshIPv4, localIPv6: o.identity.meshIPv6 });
+    this.health = new PeerHealth({
+      store: this.store, clock: o.clock, logger: log.child('health'), ownKey: o.identity.publicKey,
+      deviceState: () => this.reconciler.observed,
+      isRelayed: (key) => this.reconciler.relayOf(key) !== undefined,
+      reapply: (key) => void this.reconciler.reapply(key),
+      reconcile: () => this.reconciler.reconcileSoon(),
+      probe: (p) => this.probeClient.probe(p.publicKey, { ipv4: p.meshIp, ipv6: p.meshIpv6 || undefined }),
+      closeProbe: (key) => this.probeClient.close(key),
+    });
+    this.nat = new NatTraversal({
+      keys: o.keys, subnet: o.subnet, ownKey: o.identity.publicKey, meshNetworks: [o.subnet.cidr, meshIPv6Network(o.keys)],
+      discovery: o.discovery, clock: o.clock, logger: log.child('nat'), store: this.store,
+      send: (d, to) => this.exchange.send(d, to), exchange: (to, d) => this.exchange.exchange(to, d),
+      announcement: () => this.protocol.announcement(), reconcileNow: () => this.reconciler.reconcileNow(),
+      observed: () => this.reconciler.observed, refreshStats: () => this.reconciler.refreshStats(),
+      onPunchReply: (key) => { if (activation.punched(key)) void this.reconciler.reconcileNow(); },
+      ...(o.onNatTraversal ? { onTraversal: o.onNatTraversal } : {}),
+    });
     this.store.onChanged((e) => {
       this.o.onChanged();
       // The cache must not outlive a departure: a crash before the next periodic save would
@@ -132,15 +194,23 @@ export class MeshNode {
           : `cannot open control port ${this.o.keys.gossipPort}/udp: ${err.message}`), { code: 'port-in-use' });
       });
       undo.push(() => this.exchange.close());
+      await this.dht.start();
+      undo.push(() => this.dht.stop());
       await this.probe.start([identity.meshIPv4, identity.meshIPv6], this.o.keys.probePort);
       undo.push(() => this.probe.stop());
       const restored = await restorePeerCache(this.o.stateDir, this.store, this.o.clock.now(),
         (key, ip) => key !== identity.publicKey && ip !== '');
       if (restored) logger.info('restored peers from cache', { count: restored });
-      await this.lan.start();
-      undo.push(() => this.lan.stop());
+      if (this.o.discovery.lan) {
+        await this.lan.start();
+        undo.push(() => this.lan.stop());
+      }
+      this.endpoints.start();
+      undo.push(() => this.endpoints.stop());
       step('sockets open');
       this.protocol.helloCachedPeers();
+      this.nat.start(); // punch initiator (unless punching is off), gossip sender (only if on)
+      undo.push(() => this.nat.stop());
       this.timers.push(setInterval(() => this.tick(), 5000));
       // Handshakes show within 250 ms while some are pending, every 2 s once all are done.
       let ticks = 0;
@@ -148,6 +218,8 @@ export class MeshNode {
         if (this.reconciler.awaitingHandshakes || ++ticks % 8 === 0) void this.reconciler.refreshStats();
       }, 250));
       this.timers.push(setInterval(() => void this.saveCache(), 5 * 60_000));
+      this.timers.push(setInterval(() => this.health.checkWireGuard(), HEALTH_CHECK_INTERVAL_MS));
+      this.timers.push(setInterval(() => void this.health.probeTick(), PROBE_INTERVAL_MS));
       await this.reconciler.reconcileNow();
       step('first reconcile');
     } catch (err) {
@@ -165,9 +237,14 @@ export class MeshNode {
     this.timers = [];
     clearTimeout(this.cacheSaveTimer);
     if (opts.goodbye !== false) await this.protocol.sayGoodbye();
+    this.endpoints.stop();
     this.lan.stop();
+    this.nat.stop();
+    await this.dht.stop();
     this.exchange.close();
     this.probe.stop();
+    this.probeClient.stop();
+    this.health.clear();
     this.reconciler.stop();
     await this.routes?.teardown().catch((err: Error) => this.o.logger.warn('routing teardown failed', { error: err.message }));
     await this.saveCache();
@@ -180,13 +257,29 @@ export class MeshNode {
    */
   async routesChanged(): Promise<void> {
     await this.routes?.applyAdvertising();
-    this.lan.announce();
+    if (this.o.discovery.lan) this.lan.announce();
     await this.reconciler.reconcileNow();
   }
 
   /** The endpoint we currently advertise. */
   get advertisedEndpoint(): string {
     return this.protocol.advertisedEndpoint;
+  }
+
+  /** Discovery layers' state for the status API. */
+  discoveryStatus(): DiscoveryStatus {
+    const d = this.o.discovery;
+    const found = this.endpoints.current;
+    return {
+      lan: d.lan, endpointSource: found?.source ?? 'none', introducer: d.introducer, gossip: d.gossip, punching: d.punching,
+      ...(this.endpoints.lastError ? { stunError: this.endpoints.lastError } : {}),
+      ...(d.dht ? { dht: this.dht.status() } : {}),
+    };
+  }
+
+  /** Our NAT type from STUN ('' until known). */
+  get natType(): string {
+    return this.protocol.natType;
   }
 
   /** The last observed device state (peers' handshakes and counters). */
@@ -199,8 +292,14 @@ export class MeshNode {
     return this.reconciler.isConfigured(publicKey);
   }
 
+  /** The introducer `publicKey` is relayed through (spec 3.15), or undefined when direct. */
+  relayOf(publicKey: string): { publicKey: string; hostname: string } | undefined {
+    return this.reconciler.relayOf(publicKey);
+  }
+
   private tick(): void {
     this.store.sweep();
+    this.protocol.helloPeers();
     void this.reconciler.reconcileNow();
   }
 

@@ -41,16 +41,24 @@ export interface MeshProtocolOptions {
   reconciler: PeerReconciler;
   /** The prefixes this node advertises (canonical), sent in every announcement. */
   advertisedRoutes?: () => readonly string[];
+  /** `introducer` (Go's `--introducer`) is announced in every message we send (spec 2.5, 3.8); absent = false. */
+  discovery?: { introducer: boolean };
   send: (datagram: Uint8Array, to: Source) => void;
   exchangeWith: (to: Source, hello: Uint8Array) => Promise<Record<string, unknown> | null>;
+  /** Whether IPv6 underlay endpoints are usable here (a public IPv6 address and IPv6 on). */
+  canUseIPv6?: () => boolean;
   /** Told the sender's clock (Unix seconds) of every accepted HELLO, REPLY and LAN ANNOUNCE (clock-skew diagnostics). */
   onPeerTimestamp?: (publicKey: string, hostname: string, timestampS: number) => void;
+  /** RENDEZVOUS_OFFER, RENDEZVOUS_START and ANNOUNCE from the control socket (NAT traversal and gossip, nat-traversal.ts). */
+  onTraversalMessage?: (type: string, payload: Record<string, unknown>, src: Source) => void;
 }
 
 /** Message handling of one node. */
 export class MeshProtocol {
   /** Our WireGuard endpoint as advertised (spec 4.1 step 4; observed-address adoption, 3.4). */
   advertisedEndpoint: string;
+  /** Our NAT type from STUN (spec 3.6), '' until known. */
+  natType = '';
   private readonly contacted = new Map<string, number>();
   /** Recently handled HELLOs (with the REPLY sent) and REPLYs, by sender and timestamp. */
   private readonly recent = new Map<string, { datagram?: Uint8Array }>();
@@ -62,6 +70,11 @@ export class MeshProtocol {
   /** Sealed LAN ANNOUNCE (no known_peers, spec 3.2). */
   sealAnnounce(): Uint8Array {
     return sealEnvelope(this.o.keys.gossipKey, 'ANNOUNCE', encodeAnnouncement(this.self()));
+  }
+
+  /** Own announcement with known_peers, as in a HELLO (NAT traversal exchanges, in-mesh gossip). */
+  announcement(): PeerAnnouncement {
+    return { ...this.self(), knownPeers: this.knownPeers() };
   }
 
   /** A validated LAN announcement from `sourceIp` (spec 3.2 receive). */
@@ -79,9 +92,52 @@ export class MeshProtocol {
       case 'HELLO': void this.onHello(payload, src); break;
       case 'REPLY': this.onReply(payload, src); break;
       case 'GOODBYE': this.onGoodbye(payload); break;
-      // ANNOUNCE on G is in-mesh gossip (off, as in Go by default); RENDEZVOUS_* is for
-      // introducers, and non-introducers ignore offers (spec 7.4 item 13).
+      // ANNOUNCE on G is in-mesh gossip (ignored unless on, as in Go); RENDEZVOUS_OFFER is served
+      // only by introducers (spec 7.4 item 13), RENDEZVOUS_START only with punching on.
+      case 'ANNOUNCE': case 'RENDEZVOUS_OFFER': case 'RENDEZVOUS_START': this.o.onTraversalMessage?.(type, payload, src); break;
       default: break;
+    }
+  }
+
+  /** A new endpoint detection result (STUN or a public IPv6 address; spec 3.6 overwrites). */
+  endpointDetected(endpoint: string, natType: string): void {
+    this.advertisedEndpoint = endpoint;
+    this.natType = natType;
+  }
+
+  /**
+   * The WireGuard endpoint of a HELLO/REPLY sender (spec 3.4). A Go host with any global IPv6
+   * address advertises `[v6]:port` whether or not IPv6 works (spec 7.4 item 9): when we cannot
+   * use IPv6 and the datagram came over IPv4, its source IP with the advertised port is used.
+   */
+  private senderEndpoint(advertised: string, src: Source): string {
+    const ep = resolvePeerEndpoint(advertised, src);
+    if (!ep.startsWith('[') || src.ip.includes(':') || this.o.canUseIPv6?.() !== false) return ep;
+    return resolvePeerEndpoint(`0.0.0.0:${parseEndpoint(ep)?.port ?? 51820}`, src);
+  }
+
+  /**
+   * An address a DHT get_peers returned (spec 3.5 contactPeer): skipped when it is our own
+   * endpoint, otherwise a HELLO exchange (deduplicated per address for 60 s).
+   */
+  contactDhtPeer(to: Source): void {
+    if (sourceKey(to) === this.advertisedEndpoint) return;
+    void this.contact(to);
+  }
+
+  /**
+   * HELLO to every active peer whose control endpoint we know and that was not heard directly
+   * for `quietMs` (or to all with `force`, after our address changed): keeps us alive in their
+   * stores (< 5 min, spec 7.1 D5) when neither LAN nor the DHT brings us together.
+   */
+  helloPeers(opts: { quietMs?: number; force?: boolean } = {}): void {
+    const now = this.o.clock.now();
+    for (const p of this.o.store.active()) {
+      if (!opts.force && now - p.lastSeen < (opts.quietMs ?? 120_000)) continue;
+      const to = this.controlEndpointOf(p.publicKey);
+      if (!to) continue;
+      if (opts.force) this.contacted.delete(sourceKey(to));
+      void this.contact(to);
     }
   }
 
@@ -120,7 +176,7 @@ export class MeshProtocol {
     this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     const entry: { datagram?: Uint8Array } = {};
     this.remember(helloId, entry);
-    this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
+    this.storeAnnouncement(a, 'dht', this.senderEndpoint(a.wgEndpoint, src));
     // Only for a stored peer: evidence for keys we refused (malformed, store full) would pile up (hardening fuzz).
     if (this.o.store.get(a.wgPubkey)) this.o.activation.evidence(a.wgPubkey);
     await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
@@ -151,7 +207,7 @@ export class MeshProtocol {
         this.advertisedEndpoint = next;
       }
     }
-    this.storeAnnouncement(a, 'dht', resolvePeerEndpoint(a.wgEndpoint, src));
+    this.storeAnnouncement(a, 'dht', this.senderEndpoint(a.wgEndpoint, src));
     this.o.store.setControlEndpoint(a.wgPubkey, sourceKey(src));
     if (this.o.store.get(a.wgPubkey) && this.o.activation.evidence(a.wgPubkey)) void this.o.reconciler.reconcileNow();
   }
@@ -233,8 +289,8 @@ export class MeshProtocol {
     const id = this.o.identity;
     return {
       wgPubkey: id.publicKey, hostname: this.o.hostname, meshIp: id.meshIPv4, meshIpv6: id.meshIPv6,
-      wgEndpoint: this.advertisedEndpoint, introducer: false, routableNetworks: [...(this.o.advertisedRoutes?.() ?? [])], timestamp: this.nowSec(),
-      knownPeers: [], observedEndpoint: '', natType: '',
+      wgEndpoint: this.advertisedEndpoint, introducer: this.o.discovery?.introducer ?? false, routableNetworks: [...(this.o.advertisedRoutes?.() ?? [])], timestamp: this.nowSec(),
+      knownPeers: [], observedEndpoint: '', natType: this.natType,
     };
   }
 

@@ -16,6 +16,7 @@ import type { Logger } from '../log';
 import type { Identity } from '../state/identity';
 import type { Activation } from './activation';
 import type { PeerRecord, PeerStore } from './peer-store';
+import { RelayRouting, type RelayInfo, type RelayRoutingOptions } from './relay-routing';
 import type { RouteManager } from './route-manager';
 import type { RouteAdvertiser } from './route-plan';
 
@@ -36,6 +37,14 @@ export interface PeerReconcilerOptions {
   routes?: RouteManager;
   /** Told how long each reconcile pass took, in seconds, failed ones included (metrics). */
   onReconciled?: (seconds: number) => void;
+  /** Peers evicted by the health monitor and not to be configured yet (spec 4.7); default none. */
+  isOffline?: (publicKey: string) => boolean;
+  /** Relay routing settings (spec 3.15): `introducer`, `forceRelay`, `ipv6`; absent = off, off, on. */
+  discovery?: RelayRoutingOptions['discovery'];
+  /** This node's NAT type from STUN, for the relay decision (spec 3.15 rule 9); default ''. */
+  localNatType?: () => string;
+  /** Subnets of the local interfaces (spec 3.15 rule 4); default from os.networkInterfaces(). */
+  localSubnets?: () => readonly string[];
 }
 
 /** Keeps the device's peers equal to the desired set. */
@@ -48,8 +57,12 @@ export class PeerReconciler {
   private soonTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly observers: (() => void)[] = [];
+  private readonly reapplying = new Set<string>();
+  /** Which peers go through an introducer (spec 3.15), recomputed on every pass. */
+  private readonly relays: RelayRouting;
 
   constructor(private readonly o: PeerReconcilerOptions) {
+    this.relays = new RelayRouting(o);
     o.store.onChanged((e) => {
       if (e.kind === 'removed') o.activation.forget(e.peer.publicKey);
       this.reconcileSoon();
@@ -99,6 +112,22 @@ export class PeerReconciler {
     return [...this.previous.keys()].some((k) => !seen.has(k));
   }
 
+  /**
+   * Re-sets one peer in full on the next pass, as Go's health monitor re-issues `wg set` for a
+   * stale peer (spec 4.7): its previous entry is forgotten, so the endpoint converges back to
+   * the advertised one, and a full `set` is sent even when nothing differs.
+   */
+  reapply(publicKey: string): Promise<void> {
+    this.previous.delete(publicKey);
+    this.reapplying.add(publicKey);
+    return this.reconcileNow();
+  }
+
+  /** The introducer `publicKey` is relayed through (spec 3.15), or undefined when direct. */
+  relayOf(publicKey: string): RelayInfo | undefined {
+    return this.relays.relayOf(publicKey);
+  }
+
   /** Whether the device has `publicKey` as a peer. */
   isConfigured(publicKey: string): boolean {
     return this.previous.has(publicKey);
@@ -116,10 +145,11 @@ export class PeerReconciler {
     const now = this.o.clock.now();
     const out: DesiredPeer[] = [];
     for (const p of this.o.store.active()) {
-      if (!this.configurable(p)) continue;
+      // A relayed peer has no entry of its own: its addresses ride on the relay's (spec 3.15).
+      if (!this.configurable(p) || this.relays.relayOf(p.publicKey)) continue;
       const allowedIps = [`${p.meshIp}/32`];
       if (p.meshIpv6) allowedIps.push(`${p.meshIpv6}/128`);
-      allowedIps.push(...(this.o.routes?.allowedIpsOf(p.publicKey) ?? []));
+      allowedIps.push(...this.relays.carriedBy(p.publicKey), ...(this.o.routes?.allowedIpsOf(p.publicKey) ?? []));
       const d: DesiredPeer = {
         publicKey: p.publicKey,
         presharedKey: this.o.keys.pskBase64,
@@ -137,6 +167,7 @@ export class PeerReconciler {
 
   private configurable(p: PeerRecord): boolean {
     if (p.publicKey === this.o.identity.publicKey || !p.meshIp || !p.endpoint) return false;
+    if (this.o.isOffline?.(p.publicKey)) return false;
     if (/^(0\.0\.0\.0|\[::\]|):/.test(p.endpoint)) return false;
     return meshIPInSubnet(p.meshIp, this.o.subnet);
   }
@@ -153,6 +184,7 @@ export class PeerReconciler {
   private async run(): Promise<void> {
     const state = await this.o.device.get();
     this.observe(state);
+    this.relays.update(this.o.store.active(), state, this.o.clock.now(), (relay) => this.configurable(relay));
     this.o.routes?.update(this.advertisers(state));
     const desired = this.desired();
     const now0 = this.o.clock.now();
@@ -161,7 +193,7 @@ export class PeerReconciler {
         this.o.activation.initiated(d.publicKey, now0);
       }
     }
-    const ops = [...planPeers(state.peers, desired, this.previous), ...this.kickOps(desired, now0)];
+    const ops = [...planPeers(state.peers, desired, this.previous), ...this.kickOps(desired, now0), ...this.reapplyOps(desired)];
     if (ops.length > 0) {
       await this.o.device.applyPeers(ops);
       this.o.logger.debug('applied peer changes', { ops: ops.length });
@@ -182,9 +214,12 @@ export class PeerReconciler {
     const now = this.o.clock.now();
     const handshaken = new Set(state.peers.filter((p) => p.lastHandshakeTime > 0 && now - p.lastHandshakeTime < 180_000).map((p) => p.publicKey));
     return this.o.store.active()
-      .filter((p) => p.routableNetworks.length > 0 && this.configurable(p))
-      .map((p) => ({ publicKey: p.publicKey, hostname: p.hostname, meshIp: p.meshIp, meshIpv6: p.meshIpv6,
-        routableNetworks: p.routableNetworks, reachable: handshaken.has(p.publicKey) }));
+      .filter((p) => p.routableNetworks.length > 0 && (this.configurable(p) || this.relays.relayOf(p.publicKey)))
+      .map((p) => {
+        const relay = this.relays.relayOf(p.publicKey);
+        return { publicKey: p.publicKey, hostname: p.hostname, meshIp: p.meshIp, meshIpv6: p.meshIpv6,
+          routableNetworks: p.routableNetworks, reachable: handshaken.has(relay?.publicKey ?? p.publicKey), ...(relay ? { relay } : {}) };
+      });
   }
 
   /** Remove + full set for desired peers due a kick (see Activation.dueForKick). */
@@ -193,6 +228,14 @@ export class PeerReconciler {
     const kicked = desired.filter((d) => due.has(d.publicKey));
     if (kicked.length) this.o.logger.debug('re-adding peers without a handshake', { peers: kicked.map((d) => d.publicKey.slice(0, 8)) });
     return kicked.flatMap((d) => [{ type: 'remove', publicKey: d.publicKey }, { type: 'set', ...d }]);
+  }
+
+  /** Full `set` ops for the desired peers {@link reapply} asked for (others are dropped). */
+  private reapplyOps(desired: readonly DesiredPeer[]): PeerOp[] {
+    const ops: PeerOp[] = desired.filter((d) => this.reapplying.has(d.publicKey))
+      .map((d) => ({ type: 'set', ...d, replaceAllowedIps: true }));
+    this.reapplying.clear();
+    return ops;
   }
 
   private observe(state: DeviceState): void {

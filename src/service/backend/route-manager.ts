@@ -36,6 +36,14 @@ export interface RouteManagerOptions {
   logger: Logger;
   advertised: () => readonly AdvertisedRoute[];
   acceptRoutes: () => boolean;
+  /**
+   * Relay duty of an introducer (spec 3.8, 3.15): forwarding on for the mesh's families and the
+   * firewall accepting mesh → mesh (in and out on the WireGuard interface), so peers relayed
+   * through us reach each other. Go does this on every node, on every reconcile (spec 4.6,
+   * 7.4 item 25); we do it only on introducers, the only nodes anyone relays through, so a
+   * plain member never becomes a router. Absent = off.
+   */
+  relayDuty?: () => boolean;
 }
 
 /** The routing state of a node. */
@@ -75,18 +83,21 @@ export class RouteManager {
   /** Applies forwarding and firewall for the advertised prefixes (idempotent; rolls back on failure). */
   async applyAdvertising(): Promise<void> {
     const advertised = this.o.advertised();
-    const sig = JSON.stringify(advertised);
+    const relay = this.o.relayDuty?.() ?? false;
+    const sig = this.advertisingSignature();
     if (sig === this.appliedAdvertising) return;
-    if (advertised.length === 0) {
+    if (advertised.length === 0 && !relay) {
       await this.teardown();
       return;
     }
-    const families = [...new Set(advertised.map((r) => (r.prefix.includes(':') ? 6 : 4) as 4 | 6))];
+    const prefixes = [...advertised.map((r) => r.prefix), ...(relay ? this.o.meshNetworks : [])];
+    const families = [...new Set(prefixes.map((p) => (p.includes(':') ? 6 : 4) as 4 | 6))];
     try {
       await this.o.forwarding.enable(families);
       await this.o.firewall.apply({
         meshInterface: this.o.iface, meshSubnets: this.o.meshNetworks,
         routes: advertised.map((r) => ({ prefix: r.prefix, masquerade: r.masquerade, ...lanInterfaceOf(r.prefix, this.o.iface) })),
+        ...(relay ? { meshRelay: true } : {}),
       });
       this.appliedAdvertising = sig;
       this.advertiseError = undefined;
@@ -117,7 +128,13 @@ export class RouteManager {
 
   /** Whether the advertised prefixes are applied as the prefs say. */
   get advertisingApplied(): boolean {
-    return this.appliedAdvertising === JSON.stringify(this.o.advertised());
+    return this.appliedAdvertising === this.advertisingSignature();
+  }
+
+  /** What applyAdvertising applies: the advertised prefixes, and the relay duty when on. */
+  private advertisingSignature(): string {
+    const advertised = this.o.advertised();
+    return this.o.relayDuty?.() ? JSON.stringify({ advertised, relay: true }) : JSON.stringify(advertised);
   }
 }
 

@@ -16,8 +16,13 @@ export interface RouteAdvertiser {
   meshIp: string;
   meshIpv6: string;
   routableNetworks: readonly string[];
-  /** The device reports a handshake with this peer. */
+  /** The device reports a handshake with this peer (with its relay, when relayed). */
   reachable: boolean;
+  /**
+   * The introducer this peer is relayed through (spec 3.15): its prefixes go on the relay's
+   * AllowedIPs and their routes use the relay's mesh IP as gateway. Absent = direct.
+   */
+  relay?: { publicKey: string; meshIp: string; meshIpv6: string };
 }
 
 /** One accepted (or refused) prefix. */
@@ -65,7 +70,7 @@ export function planRoutes(input: RoutePlanInput): RoutePlan {
   const plan: RoutePlan = { allowedIps: new Map(), routes: [], accepted: [] };
   for (const [prefix, advertisers] of [...byPrefix].sort(([a], [b]) => a.localeCompare(b))) {
     const v6 = prefix.includes(':');
-    const usable = advertisers.filter((a) => (v6 ? a.meshIpv6 : a.meshIp) !== '');
+    const usable = advertisers.filter((a) => (v6 ? (a.relay ?? a).meshIpv6 : (a.relay ?? a).meshIp) !== '');
     if (usable.length === 0) continue;
     usable.sort((a, b) => Number(b.reachable) - Number(a.reachable) || compareKeys(a.publicKey, b.publicKey));
     const [chosen, ...standby] = usable as [RouteAdvertiser, ...RouteAdvertiser[]];
@@ -79,8 +84,9 @@ export function planRoutes(input: RoutePlanInput): RoutePlan {
     if (conflict) entry.conflict = conflict;
     plan.accepted.push(entry);
     if (!installed) continue;
-    plan.allowedIps.set(chosen.publicKey, [...(plan.allowedIps.get(chosen.publicKey) ?? []), prefix]);
-    plan.routes.push({ prefix, via: v6 ? chosen.meshIpv6 : chosen.meshIp });
+    const hop = chosen.relay ?? chosen; // the WireGuard peer the traffic goes to
+    plan.allowedIps.set(hop.publicKey, [...(plan.allowedIps.get(hop.publicKey) ?? []), prefix]);
+    plan.routes.push({ prefix, via: v6 ? hop.meshIpv6 : hop.meshIp });
   }
   return plan;
 }

@@ -22,6 +22,7 @@ import type { LogLevel } from '../log';
 import type { LogBuffer } from '../log-buffer';
 import { defaultPrefs, type PrefsFile, type StoredPrefs } from '../state/prefs';
 import { closeConnection, openConnection, type Connection, type ConnectionDeps } from './connection';
+import { checkDiscovery, sameDiscovery } from './discovery-settings';
 import { parseMesh, parseSubnet, toControlError, type Mesh } from './mesh-params';
 import { peerViews } from './peer-view';
 import { RouteControl } from './route-control';
@@ -121,6 +122,8 @@ export class ServiceBackend implements Backend {
     if (c) {
       Object.assign(s, { publicKey: c.identity.publicKey, meshIPv4: c.identity.meshIPv4, meshIPv6: c.identity.meshIPv6 });
       s.endpoint = c.node.advertisedEndpoint;
+      if (c.node.natType) s.natType = c.node.natType;
+      s.discovery = c.node.discoveryStatus();
       s.listenPort = c.listenPort;
     }
     return s;
@@ -128,29 +131,31 @@ export class ServiceBackend implements Backend {
 
   peers(): Peer[] {
     const n = this.conn?.node;
-    return n ? peerViews(n.store.active(), n.deviceState, (k) => n.isConfigured(k)) : [];
+    return n ? peerViews(n.store.active(), n.deviceState, (k) => n.isConfigured(k), (k) => n.relayOf(k)) : [];
   }
 
   join(req: JoinRequest): Promise<Status> {
     return this.serial(async () => {
       const mesh = parseMesh(req.secret, req.meshSubnet ?? this.prefs.meshSubnet);
+      const discovery = req.discovery && checkDiscovery(req.discovery);
       const current = this.conn?.mesh;
-      if (current && current.raw === mesh.raw && current.subnet.cidr === mesh.subnet.cidr) return this.status();
-      if (current && !req.switch) {
+      const sameMesh = current && current.raw === mesh.raw && current.subnet.cidr === mesh.subnet.cidr;
+      if (sameMesh && (!discovery || sameDiscovery(discovery, this.prefs.discovery))) return this.status();
+      if (current && !sameMesh && !req.switch) {
         throw new ControlError('already-joined', 'this node is already in another mesh; run `cloudroof leave` first, or join with --switch to move to the new one');
       }
       if (current) await this.disconnect(true);
       // The intent is written while the interface comes up (either can take a while on a busy
       // host); if the join fails, the previous intent is put back, so a failed join changes nothing.
       const previous = { secret: await this.o.prefsFile.loadSecret(), prefs: this.prefs };
-      const next: StoredPrefs = { ...this.prefs, wantConnected: true };
+      const next: StoredPrefs = { ...this.prefs, wantConnected: true, ...(discovery ? { discovery } : {}) };
       if (req.meshSubnet) next.meshSubnet = mesh.subnet.cidr;
       const saving = this.o.prefsFile.saveSecret(req.secret.trim()).then(() => this.savePrefs(next));
       // Awaited below, after connect(); until then a failed save (a full disk) must not count as
       // an unhandled rejection, which would end the service.
       saving.catch(() => undefined);
       try {
-        await this.connect(mesh);
+        await this.connect(mesh, next.discovery);
         await saving;
       } catch (err) {
         await saving.catch(() => undefined);
@@ -306,7 +311,7 @@ export class ServiceBackend implements Backend {
     }
   }
 
-  private async connect(mesh: Mesh): Promise<void> {
+  private async connect(mesh: Mesh, discovery = this.prefs.discovery): Promise<void> {
     this.tunnelState = 'connecting';
     this.lastError = undefined;
     this.joining = mesh;
@@ -314,7 +319,7 @@ export class ServiceBackend implements Backend {
     this.watch.statusChanged();
     try {
       this.conn = await openConnection({
-        ...this.o, forwarding: this.forwarding, prefs: () => this.prefs,
+        ...this.o, forwarding: this.forwarding, prefs: () => ({ ...this.prefs, discovery }),
         onChanged: () => this.watch.peersMayHaveChanged(),
         onDeviceLost: (reason) => void this.onDeviceLost(reason),
       }, mesh);

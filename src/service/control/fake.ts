@@ -93,7 +93,7 @@ export class FakeBackend implements Backend {
       throw new ControlError('already-joined', 'this node is already in a mesh; leave first or pass switch');
     }
     this.secret = req.secret;
-    this.lastJoin = { meshSubnet: req.meshSubnet, switch: req.switch };
+    this.lastJoin = { meshSubnet: req.meshSubnet, switch: req.switch, discovery: req.discovery };
     this.prefs = { ...this.prefs, wantConnected: true, meshSubnet: req.meshSubnet };
     this.updateStatus({
       tunnelState: 'connected', wantConnected: true, publicKey: FAKE_PUBLIC_KEY,

@@ -7,6 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonFile, writeJsonFile } from '../state/atomic-file';
+import { validateInterfaceName } from './wireguard/iface-name';
 
 /** Reads and writes kernel parameters by dotted key (`net.ipv4.ip_forward`). */
 export interface Sysctl {
@@ -16,6 +17,12 @@ export interface Sysctl {
   set(key: string, value: string): Promise<void>;
   /** The forwarding switches in this kernel's key namespace; absent = Linux ({@link forwardingKeys}). */
   readonly forwardingKeys?: ForwardingKeys;
+  /**
+   * The names below `net.ipv6.conf` other than `all` and `default` (the interfaces with IPv6
+   * settings), unfiltered: they come from the system, check them before building keys. Absent
+   * where there is no such tree (macOS).
+   */
+  ipv6ConfNames?(): Promise<string[]>;
 }
 
 /**
@@ -66,6 +73,15 @@ export class ProcSysctl implements Sysctl {
       throw describeError(key, e);
     }
   }
+
+  /** The directories below `net/ipv6/conf`; none when IPv6 is disabled (no such directory). */
+  async ipv6ConfNames(): Promise<string[]> {
+    const names = await fs.readdir(path.join(this.root, 'net', 'ipv6', 'conf')).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    return names.filter((n) => n !== 'all' && n !== 'default');
+  }
 }
 
 function describeError(key: string, e: unknown): Error {
@@ -98,6 +114,12 @@ export class FakeSysctl implements Sysctl {
     this.sets.push(`${key}=${value}`);
     this.values.set(key, value);
   }
+
+  /** The `<name>` of every seeded `net.ipv6.conf.<name>.<leaf>` key (delete its keys to remove an interface). */
+  async ipv6ConfNames(): Promise<string[]> {
+    const names = [...this.values.keys()].map((k) => /^net\.ipv6\.conf\.([^.]+)\.[^.]+$/.exec(k)?.[1]);
+    return [...new Set(names)].filter((n): n is string => n !== undefined && n !== 'all' && n !== 'default');
+  }
 }
 
 /** The sysctl key that switches forwarding on (`1`) or off (`0`), per address family. */
@@ -112,28 +134,69 @@ export const forwardingKeys = { 4: 'net.ipv4.ip_forward', 6: 'net.ipv6.conf.all.
 /** The forwarding switch of each address family on macOS (pfctl(8): "Forwarding can be enabled by setting…"). */
 export const darwinForwardingKeys = { 4: 'net.inet.ip.forwarding', 6: 'net.inet6.ip6.forwarding' } as const satisfies ForwardingKeys;
 
-/** Contents of the record file: the values found before the first change. */
+/**
+ * Contents of the record file: the values found before the first change. `acceptRa` (absent in
+ * records written before it existed, and whenever empty) holds, by interface name (or
+ * `default`), each `net.ipv6.conf.<name>.accept_ra` that was 1 and set to 2 because we turned
+ * IPv6 forwarding on.
+ */
 interface ForwardingRecord {
   version: 1;
   previous: Record<string, string>;
+  acceptRa?: Record<string, string>;
 }
+
+/** Seams of {@link ForwardingGuard}. */
+export interface ForwardingGuardOptions {
+  /**
+   * Lists the names below `net.ipv6.conf` (interfaces; `all`, `default` and invalid names are
+   * ignored). Default: the sysctl's own {@link Sysctl.ipv6ConfNames} (on Linux the directory
+   * /proc/sys/net/ipv6/conf), none where it has none.
+   */
+  ipv6ConfNames?: () => Promise<readonly string[]> | readonly string[];
+}
+
+/** The key of an interface's (or `default`'s) router-advertisement switch. */
+const acceptRaKey = (name: string): string => `net.ipv6.conf.${name}.accept_ra`;
+
+/**
+ * Whether `name` (from the system or the record) may be put into a key: `default`, or a Linux
+ * interface name (a letter, then letters, digits, `_`, `-`; at most 15 bytes). Names with dots
+ * (VLANs such as `eth0.100`) cannot be written as dotted keys and are left alone.
+ */
+const isAcceptRaName = (name: string): boolean => name === 'default' || (name !== 'all' && validateInterfaceName(name, 'linux') === null);
 
 /**
  * Enables IP forwarding while routes are advertised and restores it afterwards. The previous
  * values go to `recordFile` (atomically, 0600) *before* anything changes, so a process that
  * starts after a crash finds them and {@link restore} still puts back exactly those values.
+ *
+ * Router advertisements (Linux): with `net.ipv6.conf.all.forwarding=1` the kernel ignores RAs
+ * on every interface whose `accept_ra` is 1, and switching forwarding on at once purges the
+ * default routes learned from RAs on those interfaces (rt6_purge_dflt_routers): a host that
+ * gets its IPv6 default route by SLAAC would lose IPv6. So when this guard turns IPv6
+ * forwarding on (it was not on before), it first sets every `accept_ra` that is exactly 1
+ * (`default` too, for interfaces that appear later; not `all` or `lo`) to 2, "accept RAs even
+ * when forwarding", recording each previous value, and restores them after forwarding is off
+ * again. Interfaces gone by then are skipped. An interface that appears while `default` is 2
+ * keeps 2 after restore, which with forwarding off behaves exactly like 1.
  */
 export class ForwardingGuard {
   private readonly keys: ForwardingKeys;
+  /** Whether `accept_ra` exists here (Linux keys); false on macOS, where nothing is done. */
+  private readonly acceptRa: boolean;
+  private readonly listIpv6ConfNames: () => Promise<readonly string[]> | readonly string[];
 
   /**
    * `keys`: the forwarding switches to manage; by default the sysctl's own
    * ({@link Sysctl.forwardingKeys}), else Linux's. Only these keys are accepted from the record.
    */
-  constructor(private readonly sysctl: Sysctl, private readonly recordFile: string, keys?: ForwardingKeys) {
+  constructor(private readonly sysctl: Sysctl, private readonly recordFile: string, keys?: ForwardingKeys, options: ForwardingGuardOptions = {}) {
     this.keys = keys ?? sysctl.forwardingKeys ?? forwardingKeys;
     assertSysctlKey(this.keys[4]);
     assertSysctlKey(this.keys[6]);
+    this.acceptRa = this.keys[6] === forwardingKeys[6];
+    this.listIpv6ConfNames = options.ipv6ConfNames ?? (async () => (await sysctl.ipv6ConfNames?.()) ?? []);
   }
 
   /**
@@ -150,7 +213,15 @@ export class ForwardingGuard {
       record.previous[key] = await this.sysctl.get(key);
       changed = true;
     }
-    if (changed) await writeJsonFile(this.recordFile, record, 0o600);
+    // We turn IPv6 forwarding on (it was off): keep RAs accepted where they are now.
+    const v6 = this.keys[6];
+    const raWanted = this.acceptRa && want.includes(v6) && record.previous[v6] !== '1';
+    if (raWanted && (await this.recordAcceptRa(record))) changed = true;
+    if (changed) await this.save(record);
+    // accept_ra first: turning forwarding on purges RA default routes where accept_ra is not 2.
+    if (raWanted) {
+      for (const name of Object.keys(record.acceptRa ?? {})) await this.setIfPresent(acceptRaKey(name), '2');
+    }
     for (const key of want) {
       if ((await this.sysctl.get(key)) !== '1') await this.sysctl.set(key, '1');
     }
@@ -170,15 +241,62 @@ export class ForwardingGuard {
     if (record) await this.restoreKeys(record, Object.keys(record.previous));
   }
 
+  /**
+   * Adds to `record.acceptRa` every `accept_ra` (of `default` and each interface but `lo`) that
+   * is exactly 1 and not on record yet; true when it added any. Names that are invalid, or whose
+   * key cannot be read (the interface vanished meanwhile), are skipped.
+   */
+  private async recordAcceptRa(record: ForwardingRecord): Promise<boolean> {
+    const names = ['default', ...(await this.listIpv6ConfNames()).filter((n) => n !== 'default' && n !== 'lo' && isAcceptRaName(n))];
+    const acceptRa = record.acceptRa ?? {};
+    let added = false;
+    for (const name of new Set(names)) {
+      if (acceptRa[name] !== undefined) continue;
+      if ((await this.read(acceptRaKey(name))) !== '1') continue;
+      acceptRa[name] = '1';
+      added = true;
+    }
+    if (added) record.acceptRa = acceptRa;
+    return added;
+  }
+
   // Values first, record last: a crash in between leaves a record that restores the same again.
+  // Forwarding goes back before accept_ra: with forwarding off, accept_ra 1 and 2 mean the same.
   private async restoreKeys(record: ForwardingRecord, keys: string[]): Promise<void> {
     for (const key of keys) {
       const v = record.previous[key];
       if (v !== undefined && (await this.sysctl.get(key)) !== v) await this.sysctl.set(key, v);
       delete record.previous[key];
     }
-    if (Object.keys(record.previous).length > 0) await writeJsonFile(this.recordFile, record, 0o600);
+    if (record.acceptRa && record.previous[this.keys[6]] === undefined) {
+      for (const [name, v] of Object.entries(record.acceptRa)) await this.setIfPresent(acceptRaKey(name), v);
+      delete record.acceptRa;
+    }
+    if (Object.keys(record.previous).length > 0) await this.save(record);
     else await fs.rm(this.recordFile, { force: true });
+  }
+
+  /** Writes the record atomically (0600), without an empty `acceptRa`. */
+  private async save(record: ForwardingRecord): Promise<void> {
+    const { acceptRa, ...rest } = record;
+    await writeJsonFile(this.recordFile, acceptRa && Object.keys(acceptRa).length > 0 ? { ...rest, acceptRa } : rest, 0o600);
+  }
+
+  /** The value of `key`, or undefined when it cannot be read (e.g. its interface is gone). */
+  private async read(key: string): Promise<string | undefined> {
+    return this.sysctl.get(key).catch(() => undefined);
+  }
+
+  /** Sets `key` to `value` unless it already is; does nothing when the key is gone (its interface vanished). */
+  private async setIfPresent(key: string, value: string): Promise<void> {
+    const current = await this.read(key);
+    if (current === undefined || current === value) return;
+    try {
+      await this.sysctl.set(key, value);
+    } catch (e) {
+      // Gone between the read and the write: fine. Still there: a real failure.
+      if ((await this.read(key)) !== undefined) throw e;
+    }
   }
 
   // The record is trusted only as far as its shape: known keys, small integer values.
@@ -194,6 +312,14 @@ export class ForwardingGuard {
       if ((k !== this.keys[4] && k !== this.keys[6]) || typeof v !== 'string' || !/^[0-9]{1,3}$/.test(v)) throw new Error(`${this.recordFile}: bad entry ${k}`);
       previous[k] = v;
     }
-    return { version: 1, previous };
+    const ra = (raw as { acceptRa?: unknown }).acceptRa;
+    if (ra === undefined) return { version: 1, previous };
+    if (!this.acceptRa || typeof ra !== 'object' || ra === null || Array.isArray(ra)) throw new Error(`${this.recordFile}: bad entry acceptRa`);
+    const acceptRa: Record<string, string> = {};
+    for (const [name, v] of Object.entries(ra)) {
+      if (!isAcceptRaName(name) || typeof v !== 'string' || !/^[0-9]{1,3}$/.test(v)) throw new Error(`${this.recordFile}: bad entry acceptRa.${name}`);
+      acceptRa[name] = v;
+    }
+    return { version: 1, previous, acceptRa };
   }
 }

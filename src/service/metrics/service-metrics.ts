@@ -1,8 +1,8 @@
 /**
  * The service's Prometheus registry (prom-client), built once at start-up when `--metrics` is
  * given. Most values are read from the service at scrape time (collect() callbacks, no timers);
- * two are recorded as they happen through {@link ServiceMetrics.hooks}: peer-store updates by
- * discovery layer and the duration of each reconcile pass.
+ * three are recorded as they happen through {@link ServiceMetrics.hooks}: peer-store updates by
+ * discovery layer, the duration of each reconcile pass and NAT traversal attempts/successes.
  *
  * Lifecycle: construct → pass `hooks` to the backend → `attach(backend)` → `render()` per
  * scrape. Before `attach` only the constant metrics are shown. Nothing here exposes the mesh
@@ -50,10 +50,15 @@ export class ServiceMetrics {
       name: 'cloudroof_reconcile_duration_seconds', help: 'Duration of each WireGuard peer reconcile pass.',
       buckets: RECONCILE_BUCKETS, registers: [this.registry],
     });
+    const traversal = new Counter({
+      name: 'cloudroof_nat_traversal_total', help: 'NAT traversal: attempts and successes (a new WireGuard handshake), by path (direct punch, rendezvous, offers sent).',
+      labelNames: ['method', 'outcome'], registers: [this.registry],
+    });
     registerSiteCollectors(this.registry, view);
     this.hooks = {
       onDiscovery: (method) => discovery.inc({ layer: method }),
       onReconciled: (seconds) => reconcile.observe(seconds),
+      onNatTraversal: (method, outcome) => traversal.inc({ method, outcome }),
       ...(o.cacheLog ? { cacheLog: o.cacheLog } : {}),
     };
   }

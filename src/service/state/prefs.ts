@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { defaultDiscovery, DiscoverySettings } from '../../shared/discovery';
 import { ControlError } from '../../shared/protocol';
 import { readJsonFile, writeFileAtomic, writeJsonFile } from './atomic-file';
 
@@ -20,6 +21,8 @@ const prefsSchema = z.object({
     name: z.string(), target: z.string(), hostnames: z.array(z.string()), healthPath: z.string(),
     healthIntervalS: z.number().int(), meshPort: z.number().int().optional(),
   })).max(64).default([]),
+  /** How this node finds peers beyond the LAN (issue 3); defaults as Go wgmesh. */
+  discovery: DiscoverySettings.default(DiscoverySettings.parse({})),
   /** Edge mode and its settings; absent = never enabled. */
   edge: z.object({
     enabled: z.boolean(), certDir: z.string(), cacheSize: z.string(), maxBody: z.string(),
@@ -31,7 +34,7 @@ const prefsSchema = z.object({
 export type StoredPrefs = z.infer<typeof prefsSchema>;
 
 /** Default preferences of a fresh install. */
-export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true, sites: [] });
+export const defaultPrefs = (): StoredPrefs => ({ wantConnected: false, logLevel: 'info', advertiseRoutes: [], acceptRoutes: true, sites: [], discovery: defaultDiscovery() });
 
 /** Reads and writes prefs.json and the secret file in one state directory. */
 export class PrefsFile {

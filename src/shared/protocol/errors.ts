@@ -21,6 +21,8 @@ export const ERROR_STATUS = {
   'route-overlaps-mesh': 400,
   /** A site name, hostname, target, health path or size that cannot be used. */
   'invalid-site': 400,
+  /** A DHT bootstrap node or STUN server that is not host:port. */
+  'invalid-server': 400,
   'forbidden': 403,
   'not-found': 404,
   /** Withdrawing a prefix this node does not advertise. */

@@ -7,6 +7,7 @@
  * makes sure nothing undeclared (such as the mesh secret) ever leaves it.
  */
 import { z } from 'zod';
+import { DiscoverySettings } from '../discovery';
 import { AdvertisedRouteConfig, RoutesSummary } from './route-schemas';
 
 /** Version of the control contract; bumped on incompatible changes (paths move to /v2). */
@@ -31,6 +32,32 @@ export const Counters = z.object({
 /** Receive-pipeline counters. */
 export type Counters = z.infer<typeof Counters>;
 
+/** Discovery beyond the LAN as the service sees it (issue 3). */
+export const DiscoveryStatus = z.object({
+  lan: z.boolean(),
+  /** Absent when the DHT is off. */
+  dht: z.object({
+    state: z.enum(['off', 'bootstrapping', 'ready', 'failed']),
+    nodes: z.number().int().nonnegative(),
+    port: z.number().int().optional(),
+    /** Unix milliseconds. */
+    lastAnnounceAt: z.number().optional(),
+    lastAnnounceOk: z.boolean().optional(),
+    lastQueryAt: z.number().optional(),
+    peersFound: z.number().int().nonnegative(),
+    error: z.string().optional(),
+  }).optional(),
+  /** How the endpoint was found: a public IPv6 address on an interface, STUN, or not yet. */
+  endpointSource: z.enum(['ipv6', 'stun', 'none']),
+  /** Why STUN gave nothing, if it did not. */
+  stunError: z.string().optional(),
+  introducer: z.boolean(),
+  gossip: z.boolean(),
+  punching: z.boolean(),
+});
+/** Discovery state. */
+export type DiscoveryStatus = z.infer<typeof DiscoveryStatus>;
+
 /** This node's state: intent, observation and identity. Never contains the mesh secret. */
 export const Status = z.object({
   version: z.string(),
@@ -48,6 +75,7 @@ export const Status = z.object({
   networkId: z.string().optional(),
   endpoint: z.string().optional(),
   natType: z.string().optional(),
+  discovery: DiscoveryStatus.optional(),
   peerCount: z.number().int().nonnegative(),
   hostname: z.string(),
   /** Unix milliseconds. */
@@ -106,6 +134,8 @@ export type PeersResponse = z.infer<typeof PeersResponse>;
  */
 export const JoinRequest = z.strictObject({
   secret: z.string().min(1).max(4096),
+  /** Discovery settings for this mesh; absent = keep the stored ones (defaults on first join). */
+  discovery: DiscoverySettings.optional(),
   meshSubnet: z.string().max(64).optional(),
   switch: z.boolean().optional(),
 });

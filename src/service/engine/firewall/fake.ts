@@ -13,7 +13,7 @@ export class FakeFirewall implements Firewall {
   async apply(rules: SubnetRouterRules): Promise<void> {
     this.calls.push('apply');
     const valid = validateRules(rules, 'linux');
-    this.rules = valid.routes.length > 0 ? valid : null;
+    this.rules = valid.routes.length > 0 || valid.meshRelay ? valid : null;
   }
 
   async remove(): Promise<void> {

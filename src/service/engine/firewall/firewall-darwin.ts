@@ -30,7 +30,7 @@ export class DarwinFirewall implements Firewall {
   /** Loads the anchor, then takes one pf enable reference (once per process). */
   async apply(rules: SubnetRouterRules): Promise<void> {
     const valid = validatePfRules(rules);
-    if (valid.routes.length === 0) return this.remove();
+    if (valid.routes.length === 0 && !valid.meshRelay) return this.remove();
     await this.runner.run(['pfctl', '-a', pfAnchor, '-f', '-'], { input: renderPfAnchor(valid) });
     // Rules first: if they do not load, pf is not switched on for nothing.
     if (this.token === undefined) this.token = parsePfToken(await this.runner.run(['pfctl', '-E']));

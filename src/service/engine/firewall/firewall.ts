@@ -26,11 +26,16 @@ export interface SubnetRouterRules {
   /** The mesh subnets (e.g. `10.20.0.0/16`, `fd12:3456::/64`): only they may use the routes. */
   meshSubnets: string[];
   routes: SubnetRoute[];
+  /**
+   * Also forward mesh → mesh (in and out on the mesh interface): the relay duty of an
+   * introducer (wgmesh spec 3.8, 3.15). Rules with no routes but this set are still applied.
+   */
+  meshRelay?: boolean;
 }
 
 /** Owns this project's firewall rules; touches nothing else. Methods reject with the tool's error. */
 export interface Firewall {
-  /** Replaces our rules with exactly `rules` in one atomic step; empty `routes` = {@link remove}. */
+  /** Replaces our rules with exactly `rules` in one atomic step; empty `routes` without `meshRelay` = {@link remove}. */
   apply(rules: SubnetRouterRules): Promise<void>;
   /** Removes our rules; succeeds when there are none. */
   remove(): Promise<void>;
@@ -61,7 +66,8 @@ export function validateRules(rules: SubnetRouterRules, platform: NodeJS.Platfor
     if (typeof r.masquerade !== 'boolean') throw new Error(`prefix ${prefix}: masquerade must be true or false`);
     return r.lanInterface === undefined ? { prefix, masquerade: r.masquerade } : { prefix, lanInterface: r.lanInterface, masquerade: r.masquerade };
   });
-  return { meshInterface: rules.meshInterface, meshSubnets, routes };
+  if (rules.meshRelay !== undefined && typeof rules.meshRelay !== 'boolean') throw new Error('meshRelay must be true or false');
+  return { meshInterface: rules.meshInterface, meshSubnets, routes, ...(rules.meshRelay ? { meshRelay: true } : {}) };
 }
 
 /** The Firewall for `platform` (nftables unless `darwin`), running commands through `runner`. */

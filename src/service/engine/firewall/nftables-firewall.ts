@@ -24,11 +24,13 @@ function addrSet(values: string[]): string {
  * The forward chain runs just before the usual filter chains; it accepts mesh → prefix and
  * the replies, and drops any other forwarded traffic to or from the mesh, because enabling
  * forwarding must not turn this machine into a router for anything but the advertised LANs.
+ * With `meshRelay` (an introducer's relay duty), mesh → mesh forwarding is accepted first.
  */
 export function renderNftables(table: string, rules: SubnetRouterRules): string {
   const mesh = JSON.stringify(rules.meshInterface);
   const forward: string[] = [];
   const nat: string[] = [];
+  if (rules.meshRelay) forward.push(`iifname ${mesh} oifname ${mesh} accept`);
   for (const r of rules.routes) {
     const fam = prefixFamily(r.prefix);
     const ip = fam === 4 ? 'ip' : 'ip6';
@@ -69,7 +71,7 @@ export class NftablesFirewall implements Firewall {
 
   async apply(rules: SubnetRouterRules): Promise<void> {
     const valid = validateRules(rules, 'linux');
-    if (valid.routes.length === 0) return this.remove();
+    if (valid.routes.length === 0 && !valid.meshRelay) return this.remove();
     await this.nft.load(renderNftables(this.table, valid));
   }
 

@@ -56,10 +56,16 @@ function hosts(values: string[]): string {
  * family) to one family. `quick` stops a later block rule in another anchor from dropping the
  * traffic. Unlike the nftables table, nothing here drops other forwarded mesh traffic: pf
  * cannot tell forwarded packets from local ones by hook, so that part has no macOS equivalent.
+ * With `meshRelay` (an introducer's relay duty), mesh ↔ mesh traffic on the interface passes:
+ *   pass in quick on MESHIF inet from MESH to MESH keep state   (and `out`, per family)
  */
 export function renderPfAnchor(rules: SubnetRouterRules): string {
   const nat: string[] = [];
   const filter: string[] = [];
+  for (const subnet of rules.meshRelay ? rules.meshSubnets : []) {
+    const af = prefixFamily(subnet) === 4 ? 'inet' : 'inet6';
+    for (const dir of ['in', 'out']) filter.push(`pass ${dir} quick on ${rules.meshInterface} ${af} from ${subnet} to ${subnet} keep state`);
+  }
   for (const r of rules.routes) {
     const fam = prefixFamily(r.prefix);
     const af = fam === 4 ? 'inet' : 'inet6';
