@@ -12,7 +12,8 @@
  */
 import type { Source } from '../discovery/exchange';
 import { sourceKey } from '../discovery/exchange';
-import { decodeRendezvousOffer, encodeRendezvousStart, isValidWgKey, type RendezvousOffer } from '../mesh/messages';
+import { isValidKey } from '../engine/wireguard/keys';
+import { decodeRendezvousOffer, encodeRendezvousStart, type RendezvousOffer } from '../mesh/messages';
 import { pairId } from '../mesh/pair';
 import { controlEndpointFrom, introducerCandidates } from '../mesh/rendezvous-rules';
 import { endpointSource, type TraversalContext } from './traversal-context';
@@ -71,7 +72,8 @@ export class RendezvousIntroducer {
     try { offer = decodeRendezvousOffer(payload); } catch { return; }
     const { fromPubkey: from, targetPubkey: target } = offer;
     const own = this.ctx.ownKey;
-    if (!isValidWgKey(from) || !isValidWgKey(target) || from === own || target === own || from === target) return;
+    // Canonical keys only (as `wg` reads them): Go's lenient base64 would also pass newlines and stray bits on to both sides.
+    if (!isValidKey(from) || !isValidKey(target) || from === own || target === own || from === target) return;
     const pid = pairId(from, target);
     if (offer.pairId !== '' && offer.pairId !== pid) return;
     const filter = { noIpv6: !this.ctx.settings.ipv6 };

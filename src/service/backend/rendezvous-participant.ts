@@ -7,11 +7,13 @@
  * Lifecycle: each accepted START becomes one job (at most {@link MAX_JOBS} at once, one per peer);
  * a pair has a 6 s cooldown after its job starts and after it ends. Any key holder can send a START (spec 7.4
  * item 14), so the start time is honoured only up to {@link MAX_START_DELAY_MS} ahead and at most
- * {@link MAX_CANDIDATES} candidates are tried. `stop()` makes running jobs end at their next step.
+ * {@link MAX_CANDIDATES} candidates are tried; at most {@link MAX_PUNCH_RECORDS} cooldown records are kept. `stop()`
+ * makes running jobs end at their next step.
  */
 import type { Source } from '../discovery/exchange';
 import { normalizeCandidates, resolvePeerEndpoint } from '../mesh/endpoint';
-import { decodeRendezvousStart, isValidWgKey, type RendezvousStart } from '../mesh/messages';
+import { isValidKey } from '../engine/wireguard/keys';
+import { decodeRendezvousStart, type RendezvousStart } from '../mesh/messages';
 import { pairId } from '../mesh/pair';
 import { endpointSource, waitForHandshake, type TraversalContext } from './traversal-context';
 
@@ -27,6 +29,8 @@ export const DEFAULT_START_DELAY_MS = 100;
 export const MAX_CANDIDATES = 16;
 /** Most punch jobs running at once. */
 export const MAX_JOBS = 8;
+/** Most pair cooldown records kept (oldest forgotten first): jobs that end at once could otherwise add one per START. */
+export const MAX_PUNCH_RECORDS = 1024;
 
 /** Runs rendezvous punch jobs. */
 export class RendezvousParticipant {
@@ -52,7 +56,8 @@ export class RendezvousParticipant {
     let start: RendezvousStart;
     try { start = decodeRendezvousStart(payload); } catch { return undefined; }
     const peer = start.peerPubkey;
-    if (!peer || !start.pairId || peer === this.ctx.ownKey || !isValidWgKey(peer)) return undefined;
+    // A WireGuard key as `wg` reads it (canonical base64 of 32 bytes): Go's lenient base64 also takes newlines and stray bits.
+    if (!peer || !start.pairId || peer === this.ctx.ownKey || !isValidKey(peer)) return undefined;
     if (start.pairId !== pairId(this.ctx.ownKey, peer)) return undefined;
     const now = this.ctx.clock.now();
     const startAt = start.startAtUnixMs > 0 ? start.startAtUnixMs : now + DEFAULT_START_DELAY_MS;
@@ -68,15 +73,22 @@ export class RendezvousParticipant {
       return undefined;
     }
     this.ctx.logger.info('rendezvous START', { pair: start.pairId, peer: peer.slice(0, 8), from: `${src.ip}:${src.port}`, candidates: candidates.length });
-    this.punches.set(start.pairId, now);
+    this.record(start.pairId, now);
     this.jobs++;
     this.targets.add(peer);
     const delay = Math.min(Math.max(0, startAt - now), MAX_START_DELAY_MS);
     return this.run(peer, candidates, delay).finally(() => {
       this.jobs--;
       this.targets.delete(peer);
-      this.punches.set(start.pairId, this.ctx.clock.now());
+      this.record(start.pairId, this.ctx.clock.now());
     });
+  }
+
+  /** Notes a pair's job start or end (bounded: the oldest record goes first). */
+  private record(pair: string, at: number): void {
+    this.punches.delete(pair);
+    this.punches.set(pair, at);
+    if (this.punches.size > MAX_PUNCH_RECORDS) this.punches.delete(this.punches.keys().next().value!);
   }
 
   /** Whether a job is punching toward `peerKey` now. */

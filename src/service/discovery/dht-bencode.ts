@@ -2,7 +2,7 @@
  * A strict bencode codec for the DHT socket gate (BEP 3 encoding, as KRPC/BEP 5 uses it).
  *
  * Every datagram is decoded here before bittorrent-dht sees it: only a dictionary that is the
- * whole datagram, nests at most {@link MAX_DEPTH} levels, has canonical integers and carries a
+ * whole datagram, nests at most {@link MAX_DEPTH} levels, has canonical integers within ±(2^53 − 1) and carries a
  * byte-string `t` and a `y` of `q`, `r` or `e` passes. Everything else is dropped without the
  * library (whose decoder recurses without a depth limit) ever parsing it. Byte strings decode to
  * Buffers and dictionaries to Maps with latin1 keys, so re-encoding is byte-exact and no
@@ -26,7 +26,8 @@ export function bdecode(buf: Uint8Array): BValue {
   const fail = (why: string): never => { throw new BencodeError(`bencode: ${why} at ${pos}`); };
   const readInt = (end: number): number => {
     const text = b.toString('latin1', pos, end);
-    if (!/^(?:0|-?[1-9][0-9]{0,15})$/.test(text)) fail('bad integer');
+    // Beyond 2^53 a Number is inexact and bencode() refuses it: such a datagram could not be re-encoded (hardening fuzz).
+    if (!/^(?:0|-?[1-9][0-9]{0,15})$/.test(text) || !Number.isSafeInteger(Number(text))) fail('bad integer');
     pos = end + 1;
     return Number(text);
   };
@@ -99,9 +100,20 @@ export function bencode(v: BValue | string): Buffer {
   return Buffer.concat(parts);
 }
 
+/** Members of `a` (queries) and `r` (responses) the library reads, by the type BEP 5/44 gives them. */
+const BYTE_STRINGS = ['id', 'target', 'info_hash', 'token', 'nodes', 'nodes6', 'k', 'salt', 'sig'];
+const INTEGERS = ['port', 'implied_port', 'seq', 'cas'];
+
+/** True when every member the library reads has its type: another type makes the library throw mid-handler (hardening fuzz). */
+function typed(d: BDict): boolean {
+  return BYTE_STRINGS.every((k) => !d.has(k) || Buffer.isBuffer(d.get(k))) && INTEGERS.every((k) => !d.has(k) || typeof d.get(k) === 'number');
+}
+
 /**
  * Decodes a KRPC message: a dictionary with a byte-string `t` and `y` ∈ {q, r, e}, plus a
- * byte-string `q` and a dictionary `a` for queries and a dictionary `r` for responses.
+ * byte-string `q` and a dictionary `a` for queries and a dictionary `r` for responses, whose
+ * known members have their BEP 5/44 types (byte strings: id, target, info_hash, token, nodes,
+ * nodes6, k, salt, sig; integers: port, implied_port, seq, cas).
  * Returns undefined for anything else (never throws).
  */
 export function decodeKrpc(buf: Uint8Array): BDict | undefined {
@@ -116,7 +128,8 @@ export function decodeKrpc(buf: Uint8Array): BDict | undefined {
   const y = msg.get('y');
   if (!Buffer.isBuffer(t) || !Buffer.isBuffer(y)) return undefined;
   const type = y.toString('latin1');
-  if (type === 'q') return Buffer.isBuffer(msg.get('q')) && msg.get('a') instanceof Map ? msg : undefined;
-  if (type === 'r') return msg.get('r') instanceof Map ? msg : undefined;
+  const body = msg.get(type === 'q' ? 'a' : 'r');
+  if (type === 'q') return Buffer.isBuffer(msg.get('q')) && body instanceof Map && typed(body) ? msg : undefined;
+  if (type === 'r') return body instanceof Map && typed(body) ? msg : undefined;
   return type === 'e' ? msg : undefined;
 }

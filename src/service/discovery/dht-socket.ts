@@ -12,7 +12,9 @@
  * `host.split('.')` encoders; no BEP 32 `nodes6`). On a udp6 socket the gate therefore maps each
  * IPv6 address to a synthetic IPv4 address in 240.0.0.0/4 that the library handles like any
  * other, translating BEP 32 `nodes6` and 18-byte `values` to the IPv4 forms on the way in and
- * back on the way out. The library never sees a real IPv6 address.
+ * back on the way out. The library never sees a real IPv6 address. Only responses to queries the
+ * library sent to that address are let through on udp6 (others would only churn the address map),
+ * and `values` get stand-ins from a pool of their own, so they never evict a node's.
  */
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
@@ -26,6 +28,14 @@ import type { RateLimiter } from './rate-limiter';
 export const MAX_DHT_DATAGRAM = 4096;
 /** Most IPv6 addresses with a synthetic IPv4 stand-in at once (least recently used evicted). */
 const MAX_MAPPED = 8192;
+/** Most `values` addresses with a stand-in (a pool of their own: values never evict a node's). */
+const MAX_MAPPED_VALUES = 4096;
+/** Most outstanding udp6 queries remembered (the library has at most 16 in flight, 2 s each). */
+const MAX_QUERIES = 1024;
+
+/** Real address ↔ synthetic IPv4, in least-recently-used order. */
+interface AddressPool { toSynthetic: Map<string, string>; toReal: Map<string, string>; max: number }
+const pool = (max: number): AddressPool => ({ toSynthetic: new Map(), toReal: new Map(), max });
 
 /** The part of a dgram socket k-rpc-socket uses. */
 export class SocketFacade extends EventEmitter {
@@ -56,8 +66,10 @@ export interface DhtSocketOptions {
 /** One bound UDP socket feeding (at most) one library instance at a time. */
 export class DhtSocket {
   private current: SocketFacade | undefined;
-  private readonly toSynthetic = new Map<string, string>();
-  private readonly toReal = new Map<string, string>();
+  private readonly nodes = pool(MAX_MAPPED);
+  private readonly values = pool(MAX_MAPPED_VALUES);
+  /** `<t hex>@<real address>` of queries the library sent on udp6: only their responses are translated. */
+  private readonly queries = new Set<string>();
   private nextSynthetic = 1;
   /** The bound port. */
   readonly port: number;
@@ -102,7 +114,7 @@ export class DhtSocket {
   /** The real address behind a library address; undefined when unknown or foreign. */
   fromLibrary(host: string): string | undefined {
     if (this.family === 4) return parseIp(host)?.length === 4 ? host : undefined;
-    return this.toReal.get(host);
+    return this.nodes.toReal.get(host) ?? this.values.toReal.get(host);
   }
 
   /** Closes the real socket. */
@@ -119,7 +131,9 @@ export class DhtSocket {
     if (this.family === 6) {
       const msg = decodeKrpc(data);
       if (!msg) return process.nextTick(done, new Error('unencodable DHT message'));
-      translateOut(msg, (s) => this.toReal.get(s));
+      const t = msg.get('t') as Buffer;
+      if (isQuery(msg)) remember(this.queries, `${t.toString('hex')}@${real}`, MAX_QUERIES);
+      translateOut(msg, (s) => this.fromLibrary(s));
       out = bencode(msg);
     }
     this.socket.send(out, port, real, (err) => done(err ?? null));
@@ -138,10 +152,14 @@ export class DhtSocket {
       let data = msg;
       let from = address;
       if (this.family === 6) {
-        const ip = this.toLibrary(address.split('%')[0] ?? '');
-        if (!ip) return c.drop('malformed');
-        from = ip;
-        translateIn(decoded, (real) => this.toLibrary(real), (real) => this.synthetic(real));
+        const bytes = parseIp(address.split('%')[0] ?? '');
+        if (bytes?.length !== 16) return c.drop('malformed');
+        const real = formatIp(bytes);
+        // A response (r/e) is translated only when it answers a query sent there: anyone's unsolicited
+        // nodes6/values could otherwise flush the address map (the library ignores them anyway; hardening fuzz).
+        if (!isQuery(decoded) && !this.queries.delete(`${(decoded.get('t') as Buffer).toString('hex')}@${real}`)) return c.drop('unsolicited');
+        from = this.synthetic(real);
+        translateIn(decoded, (r) => this.toLibrary(r), (r) => this.synthetic(r, this.values));
         data = bencode(decoded);
       } else if (onlyCompactV4Values(decoded)) {
         data = bencode(decoded); // an IPv6 value would be misread as IPv4 by the library
@@ -154,24 +172,39 @@ export class DhtSocket {
     }
   }
 
-  private synthetic(real: string): string {
-    const known = this.toSynthetic.get(real);
+  private synthetic(real: string, p: AddressPool = this.nodes): string {
+    const known = p.toSynthetic.get(real);
     if (known) {
-      this.toSynthetic.delete(real); // re-insert: Map order is the LRU order
-      this.toSynthetic.set(real, known);
+      p.toSynthetic.delete(real); // re-insert: Map order is the LRU order
+      p.toSynthetic.set(real, known);
       return known;
     }
-    if (this.toSynthetic.size >= MAX_MAPPED) {
-      const [oldReal, oldSyn] = this.toSynthetic.entries().next().value ?? [];
-      if (oldReal !== undefined && oldSyn !== undefined) { this.toSynthetic.delete(oldReal); this.toReal.delete(oldSyn); }
+    if (p.toSynthetic.size >= p.max) {
+      const [oldReal, oldSyn] = p.toSynthetic.entries().next().value ?? [];
+      if (oldReal !== undefined && oldSyn !== undefined) { p.toSynthetic.delete(oldReal); p.toReal.delete(oldSyn); }
     }
-    const n = this.nextSynthetic;
-    this.nextSynthetic = n >= 0x0ffffffe ? 1 : n + 1;
-    const s = `${240 | (n >>> 24)}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-    this.toSynthetic.set(real, s);
-    this.toReal.set(s, real);
+    let s: string;
+    do {
+      const n = this.nextSynthetic;
+      this.nextSynthetic = n >= 0x0ffffffe ? 1 : n + 1;
+      s = `${240 | (n >>> 24)}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    } while (this.fromLibrary(s) !== undefined); // after a wrap-around, skip stand-ins still in use
+    p.toSynthetic.set(real, s);
+    p.toReal.set(s, real);
     return s;
   }
+}
+
+/** A query (y = q); decodeKrpc guarantees `y` is a byte string. */
+function isQuery(msg: BDict): boolean {
+  return (msg.get('y') as Buffer).toString('latin1') === 'q';
+}
+
+/** Adds `key` to a bounded set, forgetting the oldest entry beyond `max`. */
+function remember(set: Set<string>, key: string, max: number): void {
+  set.delete(key);
+  set.add(key);
+  if (set.size > max) set.delete(set.values().next().value!);
 }
 
 /** Rate-limit key: the IPv4 address, or the /64 of an IPv6 one (one host can use a whole /64). */

@@ -16,6 +16,7 @@ import { isIP } from 'node:net';
 import { formatHostPort, isPublicIPv6, normalizeIp } from '../mesh/endpoint';
 import { classifyNat, decodeBindingResponse, encodeBindingRequest, StunError, type Mapped } from '../mesh/stun-codec';
 import { parseIp } from '../../shared/mesh/ip';
+import { validatePeerAddress } from './dht-helpers';
 
 export type { Mapped } from '../mesh/stun-codec';
 
@@ -118,7 +119,11 @@ class StunProbe {
         if (normalizeIp(rinfo.address) !== ip) return; // spec 3.6: only the server's IP
         try {
           if (msg.length > STUN_READ_BUFFER) throw new StunError('bad-length', `response of ${msg.length} bytes exceeds ${STUN_READ_BUFFER}`);
-          finish(null, decodeBindingResponse(msg, txId));
+          const mapped = decodeBindingResponse(msg, txId);
+          // Beyond Go: no NAT maps us to 0/8, multicast, 240/4, :: or ff00::/8, or to port 0; such an
+          // answer would be advertised as our endpoint (hardening fuzz).
+          if (!validatePeerAddress(mapped.ip, mapped.port, true)) throw new Error(`unusable mapped address ${formatHostPort(mapped.ip, mapped.port)}`);
+          finish(null, mapped);
         } catch (err) {
           if (err instanceof StunError && err.reason === 'transaction-mismatch') return; // a late or foreign answer
           finish(new StunQueryError('malformed', `${label}: malformed response (${(err as Error).message})`));
@@ -148,7 +153,7 @@ class StunProbe {
 /**
  * One Binding Request to `server` from a fresh ephemeral udp4 socket: resolves with the
  * reflexive address, or rejects with a {@link StunQueryError} (resolve failure, send failure,
- * timeout, malformed response from the server's IP, abort). The socket is always closed.
+ * timeout, malformed response from the server's IP or one mapping us to an address no NAT uses, abort). The socket is always closed.
  */
 export async function stunBinding(server: StunServerAddress, opts: StunOptions = {}): Promise<Mapped> {
   const probe = await StunProbe.open(opts);

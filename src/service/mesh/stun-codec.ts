@@ -96,7 +96,7 @@ function checkHeader(bytes: Uint8Array, type: number): DataView {
 export function decodeBindingRequest(bytes: Uint8Array): Uint8Array {
   checkHeader(bytes, STUN_BINDING_REQUEST);
   walkAttributes(bytes, () => undefined);
-  return bytes.slice(8, STUN_HEADER_SIZE);
+  return Uint8Array.from(bytes.subarray(8, STUN_HEADER_SIZE)); // a copy: on a Buffer, slice() is a view
 }
 
 /** Calls `visit(type, value)` for each attribute; overruns throw. Values honour 4-byte padding. */
@@ -131,7 +131,7 @@ function decodeAddress(value: Uint8Array, key: Uint8Array | null): Mapped | stri
   const size = family === FAMILY_IPV4 ? 4 : family === FAMILY_IPV6 ? 16 : 0;
   if (size === 0) return `unknown address family 0x${(family ?? 0).toString(16)}`;
   if (value.length !== 4 + size) return `address attribute of ${value.length} bytes for family ${family}`;
-  const ip = value.slice(4);
+  const ip = Uint8Array.from(value.subarray(4)); // a copy: on a Buffer (a datagram), slice() is a view and the XOR below would rewrite it
   if (key) for (let i = 0; i < size; i++) ip[i] = (ip[i] ?? 0) ^ (key[i] ?? 0);
   const rawPort = ((value[2] ?? 0) << 8) | (value[3] ?? 0);
   return { ip: formatIp(ip), port: key ? rawPort ^ (STUN_MAGIC_COOKIE >>> 16) : rawPort };
