@@ -4,13 +4,15 @@
  * throughput, added latency and cache HITs, each against a reference measured side by side).
  * Prints figures and writes bench/results/*.json. Never fails because the machine is slow; root
  * and wireguard-go needed (edge mode also nginx, openssl, curl, wrk, fping).
- * `BENCH_ONLY=edge` runs only the edge benchmark.
+ * `BENCH_ONLY=edge` runs only the edge benchmark; `BENCH_ONLY=nat` only time-to-mesh across NAT
+ * routers (public↔NAT, NAT↔NAT, relayed; bench/nat.ts, also nftables).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRepoRoot } from '../src/cli/lab/cluster';
 import { measureEdge } from './edge';
 import { measureIdleFootprint } from './idle-footprint';
+import { measureNat } from './nat';
 import { measureRoutes } from './routes';
 import { measureStaticFloor } from './reference-floor';
 import { max, median, round } from './stats';
@@ -27,6 +29,10 @@ async function main(): Promise<void> {
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   if (process.env.BENCH_ONLY === 'edge') {
     await edgeBench(root);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'nat') {
+    await natBench(root);
     return;
   }
   const plan: [number, number][] = [[2, Number(process.env.BENCH_RUNS_2 ?? 7)], [10, Number(process.env.BENCH_RUNS_10 ?? 3)], [20, Number(process.env.BENCH_RUNS_20 ?? 3)]];
@@ -61,6 +67,7 @@ async function main(): Promise<void> {
   const routes = await measureRoutes(log);
   writeResult(root, 'routes', { date: new Date().toISOString(), ...routes });
   await edgeBench(root);
+  await natBench(root);
   const footprint = await measureIdleFootprint(11, Number(process.env.BENCH_IDLE_S ?? 60), log);
   const file = writeResult(root, 'time-to-mesh', {
     date: new Date().toISOString(), machine: { cpus: cpuCount(), node: process.version },
@@ -75,6 +82,12 @@ async function edgeBench(root: string): Promise<void> {
   log('edge mode (visitor → nginx edge → mesh → origin, against the raw tunnel and the origin):');
   const edge = await measureEdge(log);
   log(`wrote ${writeResult(root, 'edge', { date: new Date().toISOString(), ...edge })}`);
+}
+
+async function natBench(root: string): Promise<void> {
+  log('time-to-mesh across NAT routers (internet lab: DHT bootstrap, STUN, cone and symmetric NAT, an introducer):');
+  const nat = await measureNat(log);
+  log(`wrote ${writeResult(root, 'nat', { date: new Date().toISOString(), ...nat })}`);
 }
 
 function cpuCount(): number {

@@ -25,6 +25,11 @@ export interface NetnsLabOptions {
   nodes: number;
   /** Also give every node an IPv6 ULA address (default false). */
   ipv6?: boolean;
+  /**
+   * Plug the initial nodes into the shared LAN bridge (default true). With `false` a node's
+   * namespace has only `lo` up, for labs that wire their own topology (internet-lab.ts).
+   */
+  lan?: boolean;
   /** Progress lines (default: silent). */
   log?: (s: string) => void;
 }
@@ -35,6 +40,12 @@ export interface LabSpawnOptions {
   logName?: string;
   /** Extra environment variables. */
   env?: NodeJS.ProcessEnv;
+}
+
+/** Options of {@link NetnsLab.addNode}. */
+export interface AddNodeOptions {
+  /** Give the node a leg on the shared LAN bridge (default true); without it only `lo` is up. */
+  lan?: boolean;
 }
 
 /** Name of every node's LAN interface (inside its own namespace). */
@@ -86,7 +97,7 @@ export class NetnsLab {
     try {
       await execChecked('ip', ['netns', 'add', lab.hubNs]);
       await lab.ipBatch(lab.hubNs, ['link set lo up', 'link add br0 type bridge mcast_snooping 0', 'link set br0 up']);
-      for (let i = 0; i < opts.nodes; i++) await lab.addNode();
+      for (let i = 0; i < opts.nodes; i++) await lab.addNode({ lan: opts.lan ?? true });
     } catch (err) {
       await lab.destroy();
       throw err;
@@ -139,14 +150,22 @@ export class NetnsLab {
     }
   }
 
-  /** Adds one node to the LAN (namespace, veth to the bridge, addresses, routes); returns its index. */
-  async addNode(): Promise<number> {
+  /**
+   * Adds one node (namespace, and unless `opts.lan` is false: veth to the bridge, addresses,
+   * routes); returns its index.
+   */
+  async addNode(opts: AddNodeOptions = {}): Promise<number> {
     this.assertLive();
     if (this.count >= MAX_NODES) throw new Error(`a lab holds at most ${MAX_NODES} nodes`);
     const i = this.count++;
     const ns = this.nodeNs(i);
     mkdirSync(this.nodeDir(i), { recursive: true, mode: 0o700 });
     await execChecked('ip', ['netns', 'add', ns]);
+    if (opts.lan === false) {
+      await this.ipBatch(ns, ['link set lo up']);
+      this.log(`lab: ${ns} up (no LAN leg)`);
+      return i;
+    }
     await execChecked('ip', ['-n', this.hubNs, 'link', 'add', `v${i}`, 'type', 'veth', 'peer', 'name', LAN_INTERFACE, 'netns', ns]);
     await execChecked('ip', ['-n', this.hubNs, 'link', 'set', `v${i}`, 'master', 'br0', 'up']);
     // The default route through the LAN lets multicast (239.x.x.x) be sent without picking an interface.

@@ -35,6 +35,9 @@ import { PeerStore, type DiscoveryMethod } from './peer-store';
 import type { TraversalMethod } from './traversal-context';
 import type { RouteManager } from './route-manager';
 
+/** How long a peer must have been relayed before the health probe may evict it for that. */
+const RELAY_PROBE_GRACE_MS = 30_000;
+
 /** Everything a node needs; all OS effects come in through these seams. */
 export interface MeshNodeOptions {
   rawSecret: string;
@@ -97,7 +100,8 @@ export class MeshNode {
     this.store = new PeerStore(o.clock, o.onDiscovery);
     const activation = new Activation({ ownKey: o.identity.publicKey });
     this.reconciler = new PeerReconciler({ ...o, store: this.store, activation, logger: log.child('reconcile'),
-      isOffline: (key) => this.health.isOffline(key), localNatType: () => this.protocol.natType });
+      isOffline: (key) => this.health.isOffline(key), localNatType: () => this.protocol.natType,
+      ipv6Usable: () => this.endpoints.hasPublicIPv6() });
     this.routes = o.routes;
     this.protocol = new MeshProtocol({ ...o, store: this.store, activation, reconciler: this.reconciler, logger: log.child('protocol'), send: (d, to) => this.exchange.send(d, to), exchangeWith: (to, d) => this.exchange.exchange(to, d),
       canUseIPv6: () => this.endpoints.hasPublicIPv6(),
@@ -122,6 +126,8 @@ export class MeshNode {
       onDetected: (d) => {
         this.protocol.endpointDetected(d.endpoint, d.natType);
         if (o.discovery.lan) this.lan.announce();
+        // Peers decide relays on our NAT type and configure our endpoint: tell them now.
+        this.protocol.helloPeers({ force: true });
         this.o.onChanged();
       },
       // Tell every peer at once: they learn our new address from the HELLO (spec 3.4) instead
@@ -138,7 +144,9 @@ export class MeshNode {
     this.health = new PeerHealth({
       store: this.store, clock: o.clock, logger: log.child('health'), ownKey: o.identity.publicKey,
       deviceState: () => this.reconciler.observed,
-      isRelayed: (key) => this.reconciler.relayOf(key) !== undefined,
+      // Probe a relayed peer only once the relay had time to carry it both ways: the other end
+      // may decide to relay a few cycles later, and evicting meanwhile makes the pair flap.
+      isRelayed: (key) => (this.reconciler.relayedFor(key) ?? 0) >= RELAY_PROBE_GRACE_MS,
       reapply: (key) => void this.reconciler.reapply(key),
       reconcile: () => this.reconciler.reconcileSoon(),
       probe: (p) => this.probeClient.probe(p.publicKey, { ipv4: p.meshIp, ipv6: p.meshIpv6 || undefined }),
@@ -240,6 +248,7 @@ export class MeshNode {
     this.endpoints.stop();
     this.lan.stop();
     this.nat.stop();
+    this.protocol.stop();
     await this.dht.stop();
     this.exchange.close();
     this.probe.stop();

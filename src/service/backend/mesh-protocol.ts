@@ -21,11 +21,15 @@ import type { Logger } from '../log';
 import type { Identity } from '../state/identity';
 import type { Activation } from './activation';
 import { announcementToPeerInput } from './peer-input';
+import { endpointOnAnyLocalSubnet } from './relay';
+import { osLocalSubnets } from './relay-routing';
 import type { PeerReconciler } from './peer-reconciler';
 import { endpointMethodRank, type DiscoveryMethod, type PeerStore } from './peer-store';
 
 /** How long we wait before contacting the same control address again (spec 3.5 dedupe). */
 const CONTACT_DEDUPE_MS = 60_000;
+/** Delays of the retries of a DHT contact that got no REPLY (see contactDhtPeer). */
+const DHT_RETRY_MS = [5000, 10_000, 20_000];
 
 /** Options of {@link MeshProtocol}. */
 export interface MeshProtocolOptions {
@@ -45,6 +49,8 @@ export interface MeshProtocolOptions {
   discovery?: { introducer: boolean };
   send: (datagram: Uint8Array, to: Source) => void;
   exchangeWith: (to: Source, hello: Uint8Array) => Promise<Record<string, unknown> | null>;
+  /** Subnets of the local interfaces; default from os.networkInterfaces(). */
+  localSubnets?: () => readonly string[];
   /** Whether IPv6 underlay endpoints are usable here (a public IPv6 address and IPv6 on). */
   canUseIPv6?: () => boolean;
   /** Told the sender's clock (Unix seconds) of every accepted HELLO, REPLY and LAN ANNOUNCE (clock-skew diagnostics). */
@@ -60,6 +66,10 @@ export class MeshProtocol {
   /** Our NAT type from STUN (spec 3.6), '' until known. */
   natType = '';
   private readonly contacted = new Map<string, number>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private shareTimer: NodeJS.Timeout | undefined;
+  private lastShare = -Infinity;
+  private stopped = false;
   /** Recently handled HELLOs (with the REPLY sent) and REPLYs, by sender and timestamp. */
   private readonly recent = new Map<string, { datagram?: Uint8Array }>();
 
@@ -120,9 +130,53 @@ export class MeshProtocol {
    * An address a DHT get_peers returned (spec 3.5 contactPeer): skipped when it is our own
    * endpoint, otherwise a HELLO exchange (deduplicated per address for 60 s).
    */
-  contactDhtPeer(to: Source): void {
-    if (sourceKey(to) === this.advertisedEndpoint) return;
-    void this.contact(to);
+  contactDhtPeer(to: Source, attempt = 0): void {
+    const key = sourceKey(to);
+    if (key === this.advertisedEndpoint || this.stopped) return;
+    void this.contact(to).then((ok) => {
+      // A peer behind a NAT answers only once its own HELLO to us has opened its side: when
+      // both learn of each other a few seconds apart, the first burst is lost. Retrying within
+      // the NATs' 30 s UDP mapping lifetime makes the two bursts meet (the DHT repeats a value
+      // only after 60 s).
+      const delay = DHT_RETRY_MS[attempt];
+      if (ok !== false || delay === undefined || this.stopped) return;
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        this.contacted.delete(key);
+        this.contactDhtPeer(to, attempt + 1);
+      }, delay);
+      this.retryTimers.add(timer);
+    });
+  }
+
+  /**
+   * A peer we did not know was heard directly: tell the peers we reach directly (those that
+   * answered a HELLO of ours) with one HELLO each, so they learn it from our known_peers now
+   * rather than at their next contact with us, up to a minute later (Go waits for that). Nodes
+   * behind NATs that cannot reach each other meet this way within seconds — including the
+   * relay decision, which needs the peer in the store. Debounced (1 s) and at most every 5 s.
+   */
+  shareNewPeer(): void {
+    if (this.shareTimer || this.stopped) return;
+    const wait = Math.max(1000, this.lastShare + 5000 - this.o.clock.now());
+    this.shareTimer = setTimeout(() => {
+      this.shareTimer = undefined;
+      if (this.stopped) return;
+      this.lastShare = this.o.clock.now();
+      const datagram = sealEnvelope(this.o.keys.gossipKey, 'HELLO', encodeAnnouncement({ ...this.self(), knownPeers: this.knownPeers() }));
+      for (const p of this.o.store.active()) {
+        const to = p.controlEndpoint ? this.controlEndpointOf(p.publicKey) : undefined;
+        if (to) this.o.send(datagram, to);
+      }
+    }, wait);
+  }
+
+  /** Stops retries (the node is leaving). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.shareTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
   }
 
   /**
@@ -178,7 +232,7 @@ export class MeshProtocol {
     this.remember(helloId, entry);
     this.storeAnnouncement(a, 'dht', this.senderEndpoint(a.wgEndpoint, src));
     // Only for a stored peer: evidence for keys we refused (malformed, store full) would pile up (hardening fuzz).
-    if (this.o.store.get(a.wgPubkey)) this.o.activation.evidence(a.wgPubkey);
+    if (this.o.store.get(a.wgPubkey)) this.evidence(a.wgPubkey, src);
     await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
     const reply = { ...this.self(), knownPeers: this.knownPeers(), observedEndpoint: sourceKey(src) };
     entry.datagram = sealEnvelope(this.o.keys.gossipKey, 'REPLY', encodeAnnouncement(reply));
@@ -209,7 +263,17 @@ export class MeshProtocol {
     }
     this.storeAnnouncement(a, 'dht', this.senderEndpoint(a.wgEndpoint, src));
     this.o.store.setControlEndpoint(a.wgPubkey, sourceKey(src));
-    if (this.o.store.get(a.wgPubkey) && this.o.activation.evidence(a.wgPubkey)) void this.o.reconciler.reconcileNow();
+    if (this.o.store.get(a.wgPubkey) && this.evidence(a.wgPubkey, src)) void this.o.reconciler.reconcileNow();
+  }
+
+  /**
+   * A HELLO or REPLY proves the sender has configured us (see top). On a shared subnet one side
+   * initiating avoids Go's handshake collision; across the internet both sides must send at
+   * once, or neither NAT lets the other's first handshake in (simultaneous open).
+   */
+  private evidence(publicKey: string, src: Source): boolean {
+    const lan = endpointOnAnyLocalSubnet(sourceKey(src), (this.o.localSubnets ?? osLocalSubnets)());
+    return lan ? this.o.activation.evidence(publicKey) : this.o.activation.punched(publicKey);
   }
 
   private onGoodbye(payload: Record<string, unknown>): void {
@@ -233,7 +297,10 @@ export class MeshProtocol {
     if (!input) return;
     const isNew = !this.o.store.get(input.publicKey);
     this.o.store.update({ ...input, routesAuthoritative: true }, method);
-    if (isNew) this.o.logger.info('discovered peer', { peer: input.publicKey.slice(0, 8), via: method, endpoint });
+    if (isNew) {
+      this.o.logger.info('discovered peer', { peer: input.publicKey.slice(0, 8), via: method, endpoint });
+      this.shareNewPeer();
+    }
     for (const k of a.knownPeers ?? []) this.storeKnownPeer(k);
   }
 
@@ -255,16 +322,18 @@ export class MeshProtocol {
   }
 
   /** Configures the peer first (ordering rule), then runs a HELLO exchange, deduplicated. */
-  private async contact(to: Source): Promise<void> {
+  /** Resolves true on a REPLY, false without one, undefined when deduplicated. */
+  private async contact(to: Source): Promise<boolean | undefined> {
     const key = sourceKey(to);
     const now = this.o.clock.now();
-    if (now - (this.contacted.get(key) ?? -Infinity) < CONTACT_DEDUPE_MS) return;
+    if (now - (this.contacted.get(key) ?? -Infinity) < CONTACT_DEDUPE_MS) return undefined;
     this.contacted.set(key, now);
     if (this.contacted.size > 4096) this.contacted.delete(this.contacted.keys().next().value!);
     await this.o.reconciler.reconcileNow();
     const hello = { ...this.self(), knownPeers: this.knownPeers() };
     const reply = await this.o.exchangeWith(to, sealEnvelope(this.o.keys.gossipKey, 'HELLO', encodeAnnouncement(hello)));
     if (!reply) this.o.logger.debug('no REPLY to HELLO', { to: key });
+    return reply !== null;
   }
 
   private controlEndpointOf(publicKey: string): Source | undefined {

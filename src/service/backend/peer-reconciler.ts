@@ -45,6 +45,8 @@ export interface PeerReconcilerOptions {
   localNatType?: () => string;
   /** Subnets of the local interfaces (spec 3.15 rule 4); default from os.networkInterfaces(). */
   localSubnets?: () => readonly string[];
+  /** Whether IPv6 endpoints are usable here (see RelayRoutingOptions.ipv6Usable). */
+  ipv6Usable?: () => boolean;
 }
 
 /** Keeps the device's peers equal to the desired set. */
@@ -123,6 +125,12 @@ export class PeerReconciler {
     return this.reconcileNow();
   }
 
+  /** How long `publicKey` has gone through its current relay (ms), or undefined when direct. */
+  relayedFor(publicKey: string): number | undefined {
+    const r = this.relays.relayOf(publicKey);
+    return r && this.o.clock.now() - r.since;
+  }
+
   /** The introducer `publicKey` is relayed through (spec 3.15), or undefined when direct. */
   relayOf(publicKey: string): RelayInfo | undefined {
     return this.relays.relayOf(publicKey);
@@ -145,11 +153,17 @@ export class PeerReconciler {
     const now = this.o.clock.now();
     const out: DesiredPeer[] = [];
     for (const p of this.o.store.active()) {
-      // A relayed peer has no entry of its own: its addresses ride on the relay's (spec 3.15).
-      if (!this.configurable(p) || this.relays.relayOf(p.publicKey)) continue;
-      const allowedIps = [`${p.meshIp}/32`];
-      if (p.meshIpv6) allowedIps.push(`${p.meshIpv6}/128`);
-      allowedIps.push(...this.relays.carriedBy(p.publicKey), ...(this.o.routes?.allowedIpsOf(p.publicKey) ?? []));
+      if (!this.configurable(p)) continue;
+      // A relayed peer's addresses ride on the relay's entry (spec 3.15). Go removes the peer's
+      // own entry; we keep one without AllowedIPs while a direct path may exist, so WireGuard
+      // keeps trying a direct handshake through the NATs (both sides initiate): once one
+      // completes, rule 7 makes both ends go direct. A Go peer has no entry for us, so with it
+      // no handshake completes and both ends stay relayed, as they must.
+      const relay = this.relays.relayOf(p.publicKey);
+      if (relay && !this.directProbeWorthwhile(p)) continue;
+      const allowedIps = relay ? [] : [`${p.meshIp}/32`];
+      if (p.meshIpv6 && !relay) allowedIps.push(`${p.meshIpv6}/128`);
+      if (!relay) allowedIps.push(...this.relays.carriedBy(p.publicKey), ...(this.o.routes?.allowedIpsOf(p.publicKey) ?? []));
       const d: DesiredPeer = {
         publicKey: p.publicKey,
         presharedKey: this.o.keys.pskBase64,
@@ -163,6 +177,12 @@ export class PeerReconciler {
       else out.push(d);
     }
     return out;
+  }
+
+  /** A direct handshake with a relayed peer can succeed: not both behind symmetric NATs, and an endpoint of a family we can use. */
+  private directProbeWorthwhile(p: PeerRecord): boolean {
+    if (p.natType === 'symmetric' && this.o.localNatType?.() === 'symmetric') return false;
+    return !p.endpoint.startsWith('[') || this.o.ipv6Usable?.() !== false;
   }
 
   private configurable(p: PeerRecord): boolean {

@@ -70,10 +70,10 @@ async function setup(opts: { forceRelay?: boolean; natType?: () => string; intro
 }
 
 describe('relay routing in the reconciler', () => {
-  it('a relayed peer has no entry; its addresses and prefixes ride on the relay, routes via the relay', async () => {
+  it('a relayed peer keeps only an entry without AllowedIPs (direct handshake attempts); its addresses and prefixes ride on the relay, routes via the relay', async () => {
     const { r, router, store, device, onDevice } = await setup({ forceRelay: true });
     await r.reconcileNow();
-    expect(await onDevice()).toEqual({ [intro]: ['10.20.1.1/32', '10.20.1.3/32', '192.168.50.0/24', `${V6}/128`].sort() });
+    expect(await onDevice()).toEqual({ [intro]: ['10.20.1.1/32', '10.20.1.3/32', '192.168.50.0/24', `${V6}/128`].sort(), [nodeb]: [] });
     expect(r.relayOf(nodeb)?.publicKey).toBe(intro);
     expect(r.relayOf(intro)).toBeUndefined();
     expect(router.meshRoutes.get('wgfake0')).toEqual([{ prefix: '192.168.50.0/24', via: '10.20.1.1' }]);

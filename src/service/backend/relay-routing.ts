@@ -26,6 +26,12 @@ export interface RelayRoutingOptions {
   isOffline?: (publicKey: string) => boolean;
   /** Subnets of the local interfaces (spec 3.15 rule 4); default {@link osLocalSubnets}. */
   localSubnets?: () => readonly string[];
+  /**
+   * Whether this host can use IPv6 endpoints at all (a public IPv6 address); default true. A
+   * host without one treats IPv6 as off for rule 8, as Go's `--no-ipv6` does: otherwise an
+   * IPv4-only home would call an IPv6-only VPS "direct" and never reach it.
+   */
+  ipv6Usable?: () => boolean;
 }
 
 /** The relay a peer is reached through, as the API shows it. */
@@ -34,6 +40,8 @@ export interface RelayInfo {
   hostname: string;
   meshIp: string;
   meshIpv6: string;
+  /** When this peer started going through this relay (Unix ms). */
+  since: number;
 }
 
 /**
@@ -65,7 +73,8 @@ export class RelayRouting {
     const handshakes = new Map((device?.peers ?? []).map((p) => [p.publicKey, p.lastHandshakeTime]));
     let subnets: readonly string[] | undefined;
     const base = {
-      localIntroducer: discovery?.introducer ?? false, forceRelay: discovery?.forceRelay ?? false, ipv6: discovery?.ipv6 ?? true,
+      localIntroducer: discovery?.introducer ?? false, forceRelay: discovery?.forceRelay ?? false,
+      ipv6: (discovery?.ipv6 ?? true) && (this.o.ipv6Usable?.() ?? true),
       localNatType: this.o.localNatType?.() ?? '', candidates: candidates.length, now,
       localSubnets: () => (subnets ??= (this.o.localSubnets ?? osLocalSubnets)()),
     };
@@ -76,13 +85,15 @@ export class RelayRouting {
     }
     const relayed = this.tracker.update(decisions, now);
     const byKey = new Map(others.map((p) => [p.publicKey, p]));
+    const before = this.relays;
     this.relays = new Map();
     this.carried = new Map();
     for (const key of relayed) {
       const peer = byKey.get(key);
       const relay = selectRelayForPeer(identity.publicKey, key, candidates);
       if (!peer || !relay || relayed.has(relay.publicKey) || !canCarry(relay)) continue;
-      this.relays.set(key, { publicKey: relay.publicKey, hostname: relay.hostname, meshIp: relay.meshIp, meshIpv6: relay.meshIpv6 });
+      const since = before.get(key)?.publicKey === relay.publicKey ? before.get(key)?.since ?? now : now;
+      this.relays.set(key, { publicKey: relay.publicKey, hostname: relay.hostname, meshIp: relay.meshIp, meshIpv6: relay.meshIpv6, since });
       const ips = this.carried.get(relay.publicKey) ?? [];
       ips.push(`${peer.meshIp}/32`, ...(peer.meshIpv6 ? [`${peer.meshIpv6}/128`] : []));
       this.carried.set(relay.publicKey, ips);

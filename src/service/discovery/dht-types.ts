@@ -19,12 +19,18 @@ export interface DhtTimers {
   bootstrapMaxMs: number;
   /** k-rpc per-query timeout (library default; not a wgmesh value). */
   rpcTimeoutMs: number;
+  /**
+   * Extra queries after start (ours, not Go's): nodes that join together would otherwise look
+   * each other up before either announce has landed and wait a whole 30 s interval.
+   */
+  earlyQueriesMs: readonly number[];
 }
 
 /** Spec 3.5 / 4.8 timers. */
 export const DEFAULT_DHT_TIMERS: Readonly<DhtTimers> = {
   announceMs: 15 * 60_000, queryMs: 30_000, querySlowMs: 60_000, opCapMs: 30_000, dedupeMs: 60_000,
   saveMs: 2 * 60_000, bootstrapBaseMs: 5000, bootstrapMaxMs: 60_000, rpcTimeoutMs: 2000,
+  earlyQueriesMs: [3000, 6000, 10_000, 15_000, 20_000],
 };
 
 /** Options of {@link DhtDiscovery}. */

@@ -7,7 +7,8 @@
  * toward NetworkID (30 s cap; retried after 5 s doubling to 60 s, ±25 %); the announce loop (at
  * once, again after the first successful bootstrap if that announce failed, then every 15 min:
  * traversal + announce_peer with port G, implied_port 0, per hourly infohash); the query loop (at
- * once, then every 30 s, every 60 s once the peer store has ≥ 3 peers); the node file every
+ * once, then every 30 s, every 60 s once the peer store has ≥ 3 peers; a few extra ones in the
+ * first 20 s, see DhtTimers.earlyQueriesMs); the node file every
  * 2 min. Values pass a strict address check and a 60 s per-address dedupe before `onPeer`.
  * With a known public IPv4 the node id is BEP 42-secure for it (Go keeps only secure ids);
  * when that IP changes the instance restarts with a new id and the same table. `stop()` clears
@@ -117,6 +118,7 @@ export class DhtDiscovery {
     this.spawn(this.bootstrapAttempt());
     this.spawn(this.announceTick());
     this.queryTick();
+    for (const ms of t.earlyQueriesMs) this.after(ms, () => this.spawn(this.runQuery()));
     this.after(t.announceMs, () => this.spawn(this.announceTick()), true);
     this.after(t.saveMs, () => this.spawn(this.save()), true);
   }
