@@ -13,11 +13,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { readFileSync, rmSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleChildScript } from './support/child-script';
 import { hasProgram, netnsSkipReason } from './support/requirements';
 
 const skipReason = netnsSkipReason('forwarding-accept-ra', ['ip', 'sysctl']);
@@ -84,12 +83,7 @@ async function waitFor(what: string, ok: () => boolean, timeoutMs = 5000): Promi
 
 describe.skipIf(skipReason !== '')(`ForwardingGuard keeps router advertisements accepted (netns, run ${prefix})`, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'crra-'));
-    script = join(dir, 'guard-child.mjs');
-    await build({
-      stdin: { contents: CHILD, resolveDir: resolve(__dirname, '../..'), loader: 'ts', sourcefile: 'guard-child.ts' },
-      outfile: script, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
-    });
+    ({ dir, script } = await bundleChildScript(CHILD, 'guard-child'));
     addNs(HOST);
     ip('-n', HOST, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v0p');
     ip('-n', HOST, 'link', 'add', 'v1', 'type', 'veth', 'peer', 'name', 'v2');

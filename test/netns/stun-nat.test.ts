@@ -14,13 +14,11 @@
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatDetection } from '../../src/service/discovery/stun';
+import { bundleChildScript } from './support/child-script';
 import { netnsSkipReason } from './support/requirements';
 
 const skipReason = netnsSkipReason('stun-nat', ['ip', 'nft']);
@@ -97,12 +95,7 @@ async function detectFrom(host: string): Promise<NatDetection | null> {
 
 describe.skipIf(skipReason !== '')(`STUN NAT detection through nftables NAT (netns, run ${prefix})`, () => {
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'crstun-'));
-    script = join(dir, 'stun-child.mjs');
-    await build({
-      stdin: { contents: CHILD, resolveDir: resolve(__dirname, '../..'), loader: 'ts', sourcefile: 'stun-child.ts' },
-      outfile: script, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
-    });
+    ({ dir, script } = await bundleChildScript(CHILD, 'stun-child'));
     for (const n of ['inet', 'nata', 'natb', 'hosta', 'hostb']) addNs(n);
     for (const a of STUN_IPS) ip('-n', ns('inet'), 'addr', 'add', `${a}/32`, 'dev', 'lo');
     link('inet', 'ia', '203.0.113.1/30', 'nata', 'wan', '203.0.113.2/30');
