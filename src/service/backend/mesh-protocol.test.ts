@@ -59,6 +59,25 @@ describe('MeshProtocol', () => {
   const hello = (a: PeerAnnouncement) => protocol.onControlMessage('HELLO', JSON.parse(encodeAnnouncement(a)) as Record<string, unknown>, src);
   const flush = () => new Promise((r) => setTimeout(r, 30));
 
+  it('shares a newly heard peer at once: one HELLO, listing it, to every peer whose own HELLO reached us recently', async () => {
+    const a = generateKeyPair().publicKey;
+    const b = generateKeyPair().publicKey;
+    const fromA: Source = { ip: '198.51.100.7', port: 61001 }; // a symmetric NAT's mapping, not A's port G
+    protocol.onControlMessage('HELLO', JSON.parse(encodeAnnouncement(announcement(a, { meshIp: '10.20.1.2' }))) as Record<string, unknown>, fromA);
+    await flush();
+    await new Promise((r) => setTimeout(r, 1100)); // the share is debounced by 1 s
+    sent = [];
+    clock.advance(5000); // shares are at least 5 s apart
+    protocol.onControlMessage('HELLO', JSON.parse(encodeAnnouncement(announcement(b, { meshIp: '10.20.1.3', timestamp: 1_800_000_001 }))) as Record<string, unknown>, src);
+    await flush();
+    await new Promise((r) => setTimeout(r, 1100));
+    const shared = sent.filter((m) => m.type === 'HELLO');
+    expect(shared.map((m) => m.to)).toContainEqual(fromA);
+    const listed = decodeAnnouncement(shared.find((m) => m.to.ip === fromA.ip)!.payload).knownPeers.map((k) => k.wgPubkey);
+    expect(listed).toContain(b);
+    protocol.stop();
+  });
+
   it('configures the HELLO sender (with the PSK) before it sends the REPLY', async () => {
     const peer = generateKeyPair().publicKey;
     hello(announcement(peer));

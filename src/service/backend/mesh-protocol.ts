@@ -24,10 +24,12 @@ import { announcementToPeerInput } from './peer-input';
 import { endpointOnAnyLocalSubnet } from './relay';
 import { osLocalSubnets } from './relay-routing';
 import type { PeerReconciler } from './peer-reconciler';
-import { endpointMethodRank, type DiscoveryMethod, type PeerStore } from './peer-store';
+import { endpointMethodRank, MAX_PEERS, type DiscoveryMethod, type PeerStore } from './peer-store';
 
 /** How long we wait before contacting the same control address again (spec 3.5 dedupe). */
 const CONTACT_DEDUPE_MS = 60_000;
+/** How long a peer's HELLO source address is taken to be open in its NAT (UDP mappings last 30–120 s). */
+const HELLO_SOURCE_FRESH_MS = 100_000;
 /** Delays of the retries of a DHT contact that got no REPLY (see contactDhtPeer). */
 const DHT_RETRY_MS = [5000, 10_000, 20_000];
 
@@ -68,6 +70,8 @@ export class MeshProtocol {
   private readonly contacted = new Map<string, number>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private shareTimer: NodeJS.Timeout | undefined;
+  /** Where each peer's last HELLO came from, and when (bounded by the store's size). */
+  private readonly helloSources = new Map<string, { src: Source; at: number }>();
   private lastShare = -Infinity;
   private stopped = false;
   /** Recently handled HELLOs (with the REPLY sent) and REPLYs, by sender and timestamp. */
@@ -164,8 +168,13 @@ export class MeshProtocol {
       if (this.stopped) return;
       this.lastShare = this.o.clock.now();
       const datagram = sealEnvelope(this.o.keys.gossipKey, 'HELLO', encodeAnnouncement({ ...this.self(), knownPeers: this.knownPeers() }));
+      const now = this.o.clock.now();
       for (const p of this.o.store.active()) {
-        const to = p.controlEndpoint ? this.controlEndpointOf(p.publicKey) : undefined;
+        // A peer behind a symmetric NAT answers none of our HELLOs, but its own HELLO's source
+        // address stays open for a while (our REPLY went there).
+        const heard = this.helloSources.get(p.publicKey);
+        const to = p.controlEndpoint ? this.controlEndpointOf(p.publicKey)
+          : heard && now - heard.at < HELLO_SOURCE_FRESH_MS ? heard.src : undefined;
         if (to) this.o.send(datagram, to);
       }
     }, wait);
@@ -231,6 +240,11 @@ export class MeshProtocol {
     const entry: { datagram?: Uint8Array } = {};
     this.remember(helloId, entry);
     this.storeAnnouncement(a, 'dht', this.senderEndpoint(a.wgEndpoint, src));
+    if (this.o.store.get(a.wgPubkey)) {
+      this.helloSources.delete(a.wgPubkey);
+      this.helloSources.set(a.wgPubkey, { src, at: this.o.clock.now() });
+      if (this.helloSources.size > MAX_PEERS) this.helloSources.delete(this.helloSources.keys().next().value!);
+    }
     // Only for a stored peer: evidence for keys we refused (malformed, store full) would pile up (hardening fuzz).
     if (this.o.store.get(a.wgPubkey)) this.evidence(a.wgPubkey, src);
     await this.o.reconciler.reconcileNow(); // configure the sender before we answer (see top)
