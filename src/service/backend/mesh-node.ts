@@ -202,7 +202,9 @@ export class MeshNode {
           : `cannot open control port ${this.o.keys.gossipPort}/udp: ${err.message}`), { code: 'port-in-use' });
       });
       undo.push(() => this.exchange.close());
-      await this.dht.start();
+      // In the background: resolving the bootstrap names can take seconds (or hang on a host
+      // without DNS) and must not hold up the join; failures show in status.
+      void this.dht.start();
       undo.push(() => this.dht.stop());
       await this.probe.start([identity.meshIPv4, identity.meshIPv6], this.o.keys.probePort);
       undo.push(() => this.probe.stop());
@@ -244,12 +246,15 @@ export class MeshNode {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     clearTimeout(this.cacheSaveTimer);
-    if (opts.goodbye !== false) await this.protocol.sayGoodbye();
+    // Everything that sends stops first: a HELLO still being resent after our GOODBYE would
+    // make the others take us back (found by the churn suite).
     this.endpoints.stop();
     this.lan.stop();
     this.nat.stop();
     this.protocol.stop();
+    this.exchange.cancelPending();
     await this.dht.stop();
+    if (opts.goodbye !== false) await this.protocol.sayGoodbye();
     this.exchange.close();
     this.probe.stop();
     this.probeClient.stop();

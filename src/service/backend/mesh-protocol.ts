@@ -72,6 +72,8 @@ export class MeshProtocol {
   private shareTimer: NodeJS.Timeout | undefined;
   /** Where each peer's last HELLO came from, and when (bounded by the store's size). */
   private readonly helloSources = new Map<string, { src: Source; at: number }>();
+  /** The sender's timestamp of each peer's last GOODBYE: older HELLOs/REPLYs (resends in flight) do not bring it back. */
+  private readonly goodbyeAt = new Map<string, number>();
   private lastShare = -Infinity;
   private stopped = false;
   /** Recently handled HELLOs (with the REPLY sent) and REPLYs, by sender and timestamp. */
@@ -93,6 +95,7 @@ export class MeshProtocol {
 
   /** A validated LAN announcement from `sourceIp` (spec 3.2 receive). */
   onLanAnnouncement(a: PeerAnnouncement, sourceIp: string): void {
+    if (this.sentBeforeGoodbye(a)) return;
     this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     this.storeAnnouncement(a, 'lan', lanEndpoint(a.wgEndpoint, sourceIp));
     // Also for peers first learned transitively (often without a usable endpoint): the exchange
@@ -235,7 +238,7 @@ export class MeshProtocol {
       return;
     }
     const a = this.decode(payload);
-    if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    if (!a || a.wgPubkey === this.o.identity.publicKey || this.sentBeforeGoodbye(a)) return;
     this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     const entry: { datagram?: Uint8Array } = {};
     this.remember(helloId, entry);
@@ -266,7 +269,7 @@ export class MeshProtocol {
     if (this.recent.has(replyId)) return;
     this.remember(replyId, {});
     const a = this.decode(payload);
-    if (!a || a.wgPubkey === this.o.identity.publicKey) return;
+    if (!a || a.wgPubkey === this.o.identity.publicKey || this.sentBeforeGoodbye(a)) return;
     this.o.onPeerTimestamp?.(a.wgPubkey, a.hostname, a.timestamp);
     if (a.observedEndpoint) {
       const next = adoptObservedEndpoint(this.advertisedEndpoint, a.observedEndpoint);
@@ -294,7 +297,16 @@ export class MeshProtocol {
     let g;
     try { g = decodeGoodbye(payload); } catch { return; }
     if (!g.wgPubkey || g.wgPubkey === this.o.identity.publicKey || !goodbyeFresh(g.timestamp, this.nowSec())) return;
+    this.goodbyeAt.delete(g.wgPubkey);
+    this.goodbyeAt.set(g.wgPubkey, g.timestamp);
+    if (this.goodbyeAt.size > MAX_PEERS) this.goodbyeAt.delete(this.goodbyeAt.keys().next().value!);
     if (this.o.store.remove(g.wgPubkey, { goodbye: true })) this.o.logger.info('peer said goodbye', { peer: g.wgPubkey.slice(0, 8) });
+  }
+
+  /** A message the peer sealed no later than its last GOODBYE (timestamps in the peer's own seconds). */
+  private sentBeforeGoodbye(a: PeerAnnouncement): boolean {
+    const bye = this.goodbyeAt.get(a.wgPubkey);
+    return bye !== undefined && a.timestamp <= bye;
   }
 
   private decode(payload: Record<string, unknown>): PeerAnnouncement | undefined {

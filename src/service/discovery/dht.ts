@@ -43,6 +43,8 @@ export class DhtDiscovery {
   private readonly timers = new Set<NodeJS.Timeout>();
   private knownHashes: string[] = [];
   private starting: Promise<void> | undefined;
+  /** The socket-binding part of start (stop waits for it, not for name resolution). */
+  private binding: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private failures = 0;
   private idIp: string | undefined;
@@ -68,7 +70,7 @@ export class DhtDiscovery {
   /** Stops timers, saves the node file, closes the sockets. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await this.starting?.catch(() => undefined);
+      await this.binding?.catch(() => undefined);
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
       await this.save();
@@ -92,19 +94,18 @@ export class DhtDiscovery {
 
   private async doStart(): Promise<void> {
     const { opts, t } = this;
+    let bound!: () => void;
+    this.binding = new Promise<void>((r) => { bound = r; });
+    try {
+      await this.bindSockets();
+    } finally {
+      bound();
+    }
+    // Names resolve after the sockets exist, so stop() never waits for a slow resolver.
     const boot = await resolveBootstrapNodes(opts.bootstrap, opts.ipv6, opts.logger);
     const saved = await readNodesFile(opts.nodesFile, opts.logger);
-    const common = { logger: opts.logger, counters: this.counters, limiter: new RateLimiter(opts.clock, RATE), fallbackToAnyPort: true };
-    const v4 = await DhtSocket.bind({ ...common, family: 4, port: opts.port });
-    this.sockets.push(v4);
-    if (opts.ipv6) {
-      try {
-        this.sockets.push(await DhtSocket.bind({ ...common, family: 6, port: v4.port }));
-      } catch (err) {
-        opts.logger.info('DHT over IPv6 unavailable, IPv4 only', { error: (err as Error).message });
-      }
-    }
     if (this.stopping) return;
+    const v4 = this.sockets[0]!;
     this.idIp = this.publicIp();
     for (const socket of this.sockets) {
       const family = socket.family;
@@ -121,6 +122,21 @@ export class DhtDiscovery {
     for (const ms of t.earlyQueriesMs) this.after(ms, () => this.spawn(this.runQuery()));
     this.after(t.announceMs, () => this.spawn(this.announceTick()), true);
     this.after(t.saveMs, () => this.spawn(this.save()), true);
+  }
+
+  /** Binds UDP G+1 (udp4; udp6 on the same port when IPv6 is on). */
+  private async bindSockets(): Promise<void> {
+    const { opts } = this;
+    const common = { logger: opts.logger, counters: this.counters, limiter: new RateLimiter(opts.clock, RATE), fallbackToAnyPort: true };
+    const v4 = await DhtSocket.bind({ ...common, family: 4, port: opts.port });
+    this.sockets.push(v4);
+    if (opts.ipv6) {
+      try {
+        this.sockets.push(await DhtSocket.bind({ ...common, family: 6, port: v4.port }));
+      } catch (err) {
+        opts.logger.info('DHT over IPv6 unavailable, IPv4 only', { error: (err as Error).message });
+      }
+    }
   }
 
   private async bootstrapAttempt(): Promise<void> {

@@ -115,10 +115,15 @@ export class ExchangeSocket {
     });
   }
 
-  /** Closes the socket; pending exchanges resolve with null. */
-  close(): void {
+  /** Ends every pending exchange (no more resends); the socket stays open. */
+  cancelPending(): void {
     for (const p of [...this.pending.values()]) p({});
     this.pending.clear();
+  }
+
+  /** Closes the socket; pending exchanges resolve with null. */
+  close(): void {
+    this.cancelPending();
     this.socket?.close();
     this.socket = undefined;
   }
