@@ -9,10 +9,20 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          exclude: ['src/renderer/**'],
           environment: 'node',
           // A hang guard, not a speed target: the integration tests spawn the CLI several times
           // per test, which takes longer than vitest's 5 s default while netns suites load the CPUs.
           testTimeout: 30_000,
+        },
+      },
+      {
+        // The renderer's components and store in a DOM (jsdom); end-to-end runs in Chromium (e2e).
+        oxc: { jsx: { runtime: 'automatic' } },
+        test: {
+          name: 'renderer',
+          include: ['src/renderer/**/*.test.{ts,tsx}'],
+          environment: 'jsdom',
         },
       },
       {

@@ -1,6 +1,6 @@
 /** The shape of a `cloudroof` command and what it gets to run. */
 import type { ParseArgsConfig } from 'node:util';
-import type { ControlClient } from './client';
+import type { ControlClient } from '../client/control-client';
 import type { Io } from './io';
 
 /** Option definitions in `node:util` parseArgs form. */

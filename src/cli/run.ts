@@ -4,12 +4,12 @@
  */
 import { ControlError } from '../shared/protocol';
 import { parseCommandArgs, resolveSocketPath, splitGlobal, DEFAULT_SOCKET_PATH } from './args';
-import { ControlClient } from './client';
+import { ControlClient } from '../client/control-client';
 import type { CommandContext } from './command';
 import { commands, findCommand } from './commands';
 import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from './errors';
 import type { Io } from './io';
-import { ClientError } from './transport';
+import { ClientError } from '../client/transport';
 
 /** The top-level help. */
 export function topHelp(): string {

@@ -2,7 +2,7 @@
  * Test support for in-process CLI tests: an {@link Io} that records output, and a stub control
  * client that records calls and answers from a table. Used by *.test.ts only.
  */
-import type { ControlClient } from './client';
+import type { ControlClient } from '../client/control-client';
 import type { CommandSpec, OptionValues } from './command';
 import type { Io } from './io';
 

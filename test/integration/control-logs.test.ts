@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LOG_BACKLOG_HEADER, type LogEntry } from '../../src/shared/protocol';
-import { ControlClient } from '../../src/cli/client';
+import { ControlClient } from '../../src/client/control-client';
 import { FakeBackend } from '../../src/service/control/fake';
 import { MAX_LOG_STREAM_BUFFER_BYTES } from '../../src/service/control/logs';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';

@@ -23,6 +23,14 @@ describe('layer boundaries (eslint)', () => {
     ['src/renderer/x.ts', "import { ipcRenderer } from 'electron';", true],
     ['src/renderer/x.ts', "import os from 'node:os';", true],
     ['src/renderer/components/X.ts', "import { useStore } from '../store/app';", true],
+    ['src/main/x.ts', "import { ControlClient } from '../client/control-client';", false],
+    ['src/cli/x.ts', "import { ControlClient } from '../client/control-client';", false],
+    ['src/client/x.ts', "import { app } from 'electron';", true],
+    ['src/client/x.ts', "import { run } from '../cli/run';", true],
+    ['src/service/x.ts', "import { ControlClient } from '../client/control-client';", true],
+    ['src/renderer/x.tsx', "import { ControlClient } from '../client/control-client';", true],
+    ['src/preload/x.ts', "import { ControlClient } from '../client/control-client';", true],
+    ['src/renderer/components/X.tsx', "import { api } from '../api';", true],
   ];
   for (const [file, code, forbidden] of cases) {
     it(`${file}: ${code} is ${forbidden ? 'refused' : 'allowed'}`, async () => {

@@ -5,8 +5,8 @@
  * and serialise alike.
  */
 import { ControlError, PROTOCOL_VERSION, type DoctorFinding, type DoctorReport, type VersionInfo } from '../../shared/protocol';
-import type { ControlClient } from '../client';
-import { ClientError } from '../transport';
+import type { ControlClient } from '../../client/control-client';
+import { ClientError } from '../../client/transport';
 
 /** What the CLI side found: its findings, and the service's report when it could be fetched. */
 export interface LocalDoctorResult {

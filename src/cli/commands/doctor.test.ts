@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ControlError, PROTOCOL_VERSION, type DoctorReport } from '../../shared/protocol';
 import { run } from '../run';
 import { fakeIo, runWithStub } from '../test-io';
-import { ClientError } from '../transport';
+import { ClientError } from '../../client/transport';
 import { CLI_VERSION } from '../version';
 import { doctorCommand, formatDoctor } from './doctor';
 import { unreachableFinding, versionFindings } from './doctor-checks';

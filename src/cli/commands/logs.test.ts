@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../shared/protocol';
-import type { ControlClient, LogHandlers } from '../client';
+import type { ControlClient, LogHandlers } from '../../client/control-client';
 import type { OptionValues } from '../command';
 import { parseCommandArgs } from '../args';
 import { UsageError } from '../errors';

@@ -4,7 +4,7 @@
  * control socket.
  */
 import { meshStatusInfo } from '../../shared/mesh/derive';
-import { ControlClient } from '../client';
+import { ControlClient } from '../../client/control-client';
 import { flagOption, stringOption, type CommandContext } from '../command';
 import { EXIT_OK, UsageError } from '../errors';
 import { readSecretInput, validateSecret } from '../secret-input';

@@ -10,6 +10,10 @@ import {
   type PrefsPatch, type RoutesCheck, type RoutesState, type Status, type WithdrawRequest, type EdgeEnableRequest,
   type EdgeState, type ExposeRequest, type RemoveSiteRequest, type SitesResponse, type DoctorReport,
 } from '../../shared/protocol';
+import type {
+  EdgesResponse, LocalServicesResponse, ProbeSiteRequest, ProbeSiteResponse, RevealSecretRequest, RevealSecretResponse,
+  VerifyEvent, VerifySiteRequest,
+} from '../../shared/protocol';
 import type { Backend, WatchListener } from '../control/backend';
 import { runDoctor, type DoctorSystem } from '../diagnostics/doctor';
 import { hostDoctorSystem } from '../diagnostics/doctor-system';
@@ -273,6 +277,13 @@ export class ServiceBackend implements Backend {
       secrets: [this.conn?.mesh.raw, this.joining?.raw, stored],
     });
   }
+
+  // --- issue 6 endpoints: placeholders replaced by their implementations in this change ---
+  localServices(): Promise<LocalServicesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  probeSite(_req: ProbeSiteRequest): Promise<ProbeSiteResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  edges(): Promise<EdgesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  verifySite(_req: VerifySiteRequest, _emit: (event: VerifyEvent) => void, _signal: AbortSignal): Promise<void> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  revealSecret(_req: RevealSecretRequest): Promise<RevealSecretResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
 
   subscribe(listener: WatchListener): () => void {
     return this.watch.subscribe(listener);

@@ -12,7 +12,10 @@
  * - `subscribe` listeners are called synchronously, in order, after each state change; the
  *   returned function unsubscribes and is idempotent.
  */
-import type { DoctorReport } from '../../shared/protocol';
+import type {
+  DoctorReport, EdgesResponse, LocalServicesResponse, ProbeSiteRequest, ProbeSiteResponse, RevealSecretRequest,
+  RevealSecretResponse, VerifyEvent, VerifySiteRequest,
+} from '../../shared/protocol';
 import type {
   EdgeEnableRequest, EdgeState, ExposeRequest, RemoveSiteRequest, SitesResponse,
   AdvertiseRequest, JoinRequest, LocalNetwork, Peer, Prefs, PrefsPatch, RoutesCheck, RoutesState, Status, WatchEvent,
@@ -96,6 +99,23 @@ export interface Backend {
    * unredacted; the handler passes it through diagnostics/redact.ts before anything is sent.
    */
   diagnostics(): Promise<DiagnosticsMaterial>;
+  /**
+   * Listening TCP sockets of this machine with their process names, for the exposure wizard
+   * (`GET /v1/local-services`); the service's own and mesh-only sockets left out.
+   */
+  localServices(): Promise<LocalServicesResponse>;
+  /** Checks once that a target answers HTTP (`POST /v1/sites/probe`); `invalid-site` for a bad target. */
+  probeSite(req: ProbeSiteRequest): Promise<ProbeSiteResponse>;
+  /** The edges of the mesh from their capability reports (`GET /v1/edges`). */
+  edges(): Promise<EdgesResponse>;
+  /**
+   * Verifies an exposed site through its edges (`POST /v1/sites/verify`), calling `emit` per
+   * progress line and once with `done`; stops early when `signal` aborts (the client left).
+   * `site-not-found`, `not-joined` before anything is emitted.
+   */
+  verifySite(req: VerifySiteRequest, emit: (event: VerifyEvent) => void, signal: AbortSignal): Promise<void>;
+  /** The stored mesh secret (`POST /v1/secret/reveal`); `not-joined` when none is stored. */
+  revealSecret(req: RevealSecretRequest): Promise<RevealSecretResponse>;
   /** Registers a listener for state changes; returns the unsubscribe function. */
   subscribe(listener: WatchListener): () => void;
 }

@@ -18,6 +18,10 @@ import type { CommandRunner } from '../engine/exec';
 import { FakeCommandRunner } from '../engine/fake';
 import type { DeviceState } from '../engine/wireguard/uapi';
 import type { LogBuffer } from '../log-buffer';
+import type {
+  EdgesResponse, LocalServicesResponse, ProbeSiteRequest, ProbeSiteResponse, RevealSecretRequest, RevealSecretResponse,
+  VerifyEvent, VerifySiteRequest,
+} from '../../shared/protocol';
 import type { Backend, WatchListener } from './backend';
 
 /** Public key the fake reports for this node. */
@@ -240,6 +244,13 @@ export class FakeBackend implements Backend {
     this.acceptedList = structuredClone(routes);
     this.updateStatus({});
   }
+
+  // --- issue 6 endpoints: placeholders replaced by their implementations in this change ---
+  localServices(): Promise<LocalServicesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  probeSite(_req: ProbeSiteRequest): Promise<ProbeSiteResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  edges(): Promise<EdgesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  verifySite(_req: VerifySiteRequest, _emit: (event: VerifyEvent) => void, _signal: AbortSignal): Promise<void> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  revealSecret(_req: RevealSecretRequest): Promise<RevealSecretResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
 
   subscribe(listener: WatchListener): () => void {
     this.listeners.add(listener);

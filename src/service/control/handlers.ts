@@ -40,6 +40,14 @@ export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
   disableEdge: (backend) => backend.disableEdge(),
   diagnostics: async (backend) => redactDiagnostics(await backend.diagnostics()),
   doctor: (backend) => backend.doctor(),
+  localServices: (backend) => backend.localServices(),
+  probeSite: (backend, req) => backend.probeSite(req),
+  edges: (backend) => backend.edges(),
+  revealSecret: (backend, req) => backend.revealSecret(req),
+  // Placeholders until the web console lands in this change.
+  webConsole: () => { throw new ControlError('internal', 'not implemented yet'); },
+  enableWebConsole: () => { throw new ControlError('internal', 'not implemented yet'); },
+  disableWebConsole: () => { throw new ControlError('internal', 'not implemented yet'); },
 };
 
 /**

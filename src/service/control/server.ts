@@ -124,6 +124,8 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Req
   }
   if (match.name === 'watch') return serveWatch(res, backend, logger, watchers);
   if (match.name === 'logs') return serveLogs(res, ctx.logs, logger, watchers, wantsFollow(url?.searchParams ?? new URLSearchParams()));
+  // Placeholder until the verification stream lands in this change.
+  if (match.name === 'verifySite') return sendError(res, new ControlError('internal', 'not implemented yet'));
   try {
     sendJson(res, 200, await runHandler(match.name, req, backend, logger));
   } catch (err) {

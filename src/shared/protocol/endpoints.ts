@@ -15,6 +15,12 @@ import {
   EdgeDisableRequest, EdgeEnableRequest, EdgeState, ExposeRequest, RemoveSiteRequest, SitesResponse,
 } from './site-schemas';
 import {
+  RevealSecretRequest, RevealSecretResponse, WebConsoleDisableRequest, WebConsoleEnableRequest, WebConsoleState,
+} from './console-schemas';
+import {
+  EdgesResponse, LocalServicesResponse, ProbeSiteRequest, ProbeSiteResponse, VerifyEvent, VerifySiteRequest,
+} from './wizard-schemas';
+import {
   JoinRequest, LeaveRequest, PeersResponse, Prefs, PrefsPatch, Status, VersionInfo, WatchEvent,
 } from './schemas';
 
@@ -29,7 +35,7 @@ export interface EndpointDef {
   readonly request: z.ZodType | null;
   /** Schema of the response body (of each line, for `stream` endpoints). */
   readonly response: z.ZodType;
-  /** True for NDJSON streams. */
+  /** True for NDJSON streams (GET streams take no body; POST streams take `request`). */
   readonly stream?: boolean;
 }
 
@@ -63,6 +69,20 @@ export const endpoints = {
   /** Redacted material for a bug report (root-only state, command outputs, recent logs). */
   diagnostics: { method: 'GET', path: '/v1/diagnostics', request: null, response: DiagnosticsResponse },
   doctor: { method: 'GET', path: '/v1/doctor', request: null, response: DoctorReport },
+  /** Listening TCP services of this machine, with their process names (the wizard's first step). */
+  localServices: { method: 'GET', path: '/v1/local-services', request: null, response: LocalServicesResponse },
+  /** Checks once that a target answers HTTP, without exposing it. */
+  probeSite: { method: 'POST', path: '/v1/sites/probe', request: ProbeSiteRequest, response: ProbeSiteResponse },
+  /** The edges of the mesh and how ready each is (nginx, certificates). */
+  edges: { method: 'GET', path: '/v1/edges', request: null, response: EdgesResponse },
+  /** Verifies an exposed site end to end through edges: progress lines, then a `done` line. */
+  verifySite: { method: 'POST', path: '/v1/sites/verify', request: VerifySiteRequest, response: VerifyEvent, stream: true },
+  /** The stored mesh secret, to an explicit request only (never logged). */
+  revealSecret: { method: 'POST', path: '/v1/secret/reveal', request: RevealSecretRequest, response: RevealSecretResponse },
+  /** The web console's state and URL (with its token). */
+  webConsole: { method: 'GET', path: '/v1/web-console', request: null, response: WebConsoleState },
+  enableWebConsole: { method: 'POST', path: '/v1/web-console/enable', request: WebConsoleEnableRequest, response: WebConsoleState },
+  disableWebConsole: { method: 'POST', path: '/v1/web-console/disable', request: WebConsoleDisableRequest, response: WebConsoleState },
 } as const satisfies Record<string, EndpointDef>;
 
 /** Name of an endpoint (a key of {@link endpoints}). */
@@ -70,6 +90,9 @@ export type EndpointName = keyof typeof endpoints;
 
 /** Names of the plain request/response endpoints (all but the streams). */
 export type UnaryEndpointName = { [N in EndpointName]: (typeof endpoints)[N] extends { stream: true } ? never : N }[EndpointName];
+
+/** Names of the NDJSON stream endpoints. */
+export type StreamEndpointName = Exclude<EndpointName, UnaryEndpointName>;
 
 /** Request body type of endpoint `N` (`undefined` when it takes none). */
 export type RequestOf<N extends EndpointName> =

@@ -7,5 +7,7 @@ export * from './route-schemas';
 export * from './site-schemas';
 export * from './diagnostics-schemas';
 export * from './doctor-schemas';
+export * from './wizard-schemas';
+export * from './console-schemas';
 export * from './errors';
 export * from './endpoints';

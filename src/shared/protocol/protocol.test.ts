@@ -13,7 +13,7 @@ describe('endpoint table', () => {
   it('puts every path under /v1 with a unique method+path', () => {
     const keys = Object.values(endpoints).map((e) => `${e.method} ${e.path}`);
     expect(new Set(keys).size).toBe(keys.length);
-    for (const e of Object.values(endpoints)) expect(e.path).toMatch(/^\/v1\/[a-z]+(\/[a-z]+)?$/);
+    for (const e of Object.values(endpoints)) expect(e.path).toMatch(/^\/v1\/[a-z]+(-[a-z]+)*(\/[a-z]+)?$/);
   });
 
   it('matches method and path, reports allowed methods, or unknown paths', () => {

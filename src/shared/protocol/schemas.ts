@@ -161,6 +161,10 @@ export const Prefs = z.object({
   advertiseRoutes: z.array(AdvertisedRouteConfig).default([]),
   /** Install the routes other nodes advertise. */
   acceptRoutes: z.boolean().default(true),
+  /** WireGuard interface to use; absent = the service's `--interface` (default cloudroof0). */
+  interfaceName: z.string().optional(),
+  /** WireGuard UDP port; absent = the service's `--listen-port` (default 51820, or the next free one). */
+  listenPort: z.number().int().optional(),
 });
 /** Persisted user intent. */
 export type Prefs = z.infer<typeof Prefs>;
@@ -176,6 +180,13 @@ export const PrefsPatch = z.strictObject({
   meshSubnet: z.string().max(64).optional(),
   logLevel: LogLevel.optional(),
   acceptRoutes: z.boolean().optional(),
+  /**
+   * Interface name (checked by the service against the platform's rules: ≤ 15 characters of
+   * `a-z A-Z 0-9 _ . -` on Linux, `utunN` on macOS). A change while joined reconnects.
+   */
+  interfaceName: z.string().min(1).max(15).optional(),
+  /** WireGuard UDP port; `port-in-use` when taken (nothing changed). A change while joined reconnects. */
+  listenPort: z.number().int().min(1).max(65535).optional(),
 });
 /** Body of PATCH /v1/prefs. */
 export type PrefsPatch = z.infer<typeof PrefsPatch>;

@@ -1,6 +1,7 @@
 /**
- * Typed client of cloudroofd's control API, used by the CLI (main has its own, built on the
- * same shared table).
+ * Typed client of cloudroofd's control API over its Unix socket, used by the CLI and by Electron
+ * main (src/client is the Node-side client layer both import; ARCHITECTURE.md's layout plus this
+ * one layer, so the socket trust check and the transport exist once).
  *
  * Lifecycle: nothing is sent before the socket has passed the owner check (once per client);
  * every request body is validated against the shared request schema before sending and every
