@@ -2,6 +2,7 @@
  * The CLI's view of its process: output streams, stdin, environment and interrupts, injected
  * so commands can be run in unit tests without a child process.
  */
+import { createInterface } from 'node:readline/promises';
 
 /** What commands may use of the process. */
 export interface Io {
@@ -13,6 +14,11 @@ export interface Io {
   readonly stdinIsTTY: boolean;
   /** Reads all of stdin as UTF-8; rejects when it exceeds `limit` bytes. */
   readStdin(limit: number): Promise<string>;
+  /**
+   * Asks `question` on stderr and resolves with the line typed on stdin (without its newline).
+   * Only for a terminal stdin ({@link stdinIsTTY}); an ended stdin resolves ''.
+   */
+  ask(question: string): Promise<string>;
   /** Environment variables. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Calls `handler` on SIGINT/SIGTERM until the returned function is called. */
@@ -34,6 +40,17 @@ export function processIo(): Io {
         chunks.push(chunk);
       }
       return Buffer.concat(chunks).toString('utf8');
+    },
+    ask: async (question) => {
+      const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: process.stdin.isTTY === true });
+      try {
+        return await new Promise<string>((resolve) => {
+          rl.once('close', () => resolve(''));
+          rl.question(question).then(resolve, () => resolve(''));
+        });
+      } finally {
+        rl.close();
+      }
     },
     env: process.env,
     onInterrupt: (handler) => {

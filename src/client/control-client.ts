@@ -7,12 +7,12 @@
  * every request body is validated against the shared request schema before sending and every
  * response against the response schema after; error bodies become {@link ControlError}s, local
  * failures {@link ClientError}s. `watch` holds one connection open until aborted or closed by
- * the service.
+ * the service; `stream` (POST streams such as the site verification) until the service ends it.
  */
 import type { z } from 'zod';
 import {
   ControlError, endpoints, ErrorBody, LOG_BACKLOG_HEADER, LogEntry, WatchEvent,
-  type JoinRequest, type Peer, type Prefs, type PrefsPatch, type RequestOf, type ResponseOf, type Status,
+  type JoinRequest, type Peer, type PostStreamEndpointName, type Prefs, type PrefsPatch, type RequestOf, type ResponseOf, type Status,
   type UnaryEndpointName, type VersionInfo,
 } from '../shared/protocol';
 import { checkSocketOwner, ClientError, ndjsonLines, openStream, sendRequest, type RawResponse } from './transport';
@@ -133,6 +133,31 @@ export class ControlClient {
     }
     deliver();
     if (opts.follow && !opts.signal?.aborted) throw new ClientError('connection-failed', 'cloudroofd closed the log stream');
+  }
+
+  /**
+   * Opens a POST stream of the shared table (e.g. `verifySite`), calling `onLine` per validated
+   * line. The service's refusal before streaming (`site-not-found`…) rejects with its
+   * ControlError. Resolves when the service ends the stream, or quietly when `signal` aborts.
+   */
+  async stream<N extends PostStreamEndpointName>(name: N, body: RequestOf<N>, onLine: (line: ResponseOf<N>) => void, signal?: AbortSignal): Promise<void> {
+    const def = endpoints[name];
+    const payload = def.request.parse(body);
+    await this.checkSocket();
+    let res: IncomingMessage;
+    try {
+      res = await openStream({ socketPath: this.socketPath, method: def.method, path: def.path, body: payload, timeoutMs: this.timeoutMs, signal });
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    await rejectErrorStatus(res, def.response);
+    try {
+      for await (const line of ndjsonLines(res)) onLine(parseJson(line, def.response) as ResponseOf<N>);
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
   }
 
   private checkSocket(): Promise<void> {

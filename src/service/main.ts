@@ -3,6 +3,8 @@
  * or a terminal); SIGTERM/SIGINT leave the device cleanly and keep the intent, SIGHUP reloads
  * the preferences.
  */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { validateInterfaceName } from './engine/wireguard/iface-name';
 import { parseMetricsAddress, type MetricsAddress } from './metrics/address';
@@ -19,6 +21,7 @@ Options (environment variable in brackets):
   --state-dir DIR      identity, prefs, peer cache [CLOUDROOF_STATE_DIR] (default /var/lib/cloudroof)
   --interface NAME     WireGuard interface [CLOUDROOF_INTERFACE] (default cloudroof0; utun20 on macOS)
   --listen-port N      WireGuard UDP port [CLOUDROOF_LISTEN_PORT] (default 51820, next free one if busy)
+                       ('cloudroof set --interface/--listen-port' overrides both, kept in prefs.json)
   --log-level LEVEL    debug | info | warn | error [CLOUDROOF_LOG_LEVEL]
   --nginx-mode MODE    edge mode's nginx [CLOUDROOF_NGINX_MODE]: system (default: a file in
                        /etc/nginx/conf.d, the system's nginx reloaded) or managed (an nginx
@@ -26,6 +29,8 @@ Options (environment variable in brackets):
   --metrics HOST:PORT  serve Prometheus metrics at http://HOST:PORT/metrics [CLOUDROOF_METRICS]
                        (off by default; e.g. 127.0.0.1:9474 or [::1]:9474; they name peers and
                        sites, so keep it on loopback or behind a firewall)
+  --web-root DIR       the web console's pages [CLOUDROOF_WEB_ROOT] (default: the renderer
+                       directory next to this program; 'cloudroof web' turns the console on)
   (CLOUDROOF_HOSTNAME overrides the name announced to peers)
   --version, --help
 `;
@@ -43,7 +48,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
       args: argv, strict: true, allowPositionals: false,
       options: {
         'socket': { type: 'string' }, 'state-dir': { type: 'string' }, 'interface': { type: 'string' },
-        'listen-port': { type: 'string' }, 'log-level': { type: 'string' }, 'nginx-mode': { type: 'string' }, 'metrics': { type: 'string' }, 'version': { type: 'boolean' }, 'help': { type: 'boolean' },
+        'listen-port': { type: 'string' }, 'log-level': { type: 'string' }, 'nginx-mode': { type: 'string' }, 'metrics': { type: 'string' }, 'web-root': { type: 'string' }, 'version': { type: 'boolean' }, 'help': { type: 'boolean' },
       },
     }));
   } catch (err) {
@@ -71,6 +76,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
   return {
     nginxMode,
     ...(metrics ? { metrics } : {}),
+    webRoot: resolve(values['web-root'] || env.CLOUDROOF_WEB_ROOT || defaultWebRoot()),
     socketPath: values.socket ?? env.CLOUDROOF_SOCKET ?? '/run/cloudroof/cloudroofd.sock',
     stateDir: values['state-dir'] ?? env.CLOUDROOF_STATE_DIR ?? '/var/lib/cloudroof',
     interfaceName: iface,
@@ -79,6 +85,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): ServiceConf
     logLevel: level as LogLevel | undefined,
     version: VERSION,
   };
+}
+
+/** The built renderer next to the service bundle (dist/cloudroofd.js → dist/renderer/). */
+function defaultWebRoot(): string {
+  return fileURLToPath(new URL('./renderer/', import.meta.url));
 }
 
 async function main(): Promise<void> {

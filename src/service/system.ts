@@ -7,6 +7,7 @@ import os from 'node:os';
 import { systemClock } from './clock';
 import { ServiceBackend } from './backend/service-backend';
 import { startControlServer, type ControlServer } from './control/server';
+import { WebConsoleManager } from './control/web-console';
 import { ExecCommandRunner } from './engine/exec';
 import { missingPrograms } from './engine/preflight';
 import { createRouter } from './engine/router/router';
@@ -38,12 +39,15 @@ export interface ServiceConfig {
   nginxMode: 'system' | 'managed';
   /** Serve Prometheus metrics at http://<address>/metrics; off when absent. */
   metrics?: MetricsAddress;
+  /** The built renderer the web console serves (index.html, assets/); absent: pages missing. */
+  webRoot?: string;
 }
 
 /** A running service. */
 export interface RunningService {
   backend: ServiceBackend;
   control: ControlServer;
+  webConsole: WebConsoleManager;
   /** Orderly stop: leave the device (intent kept), close the socket. */
   stop(): Promise<void>;
 }
@@ -53,8 +57,10 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
   useHashBackend(nodeHashBackend);
   let level: LogLevel = cfg.logLevel ?? 'info';
   let secret: string | undefined;
+  const consoleRef: { current?: WebConsoleManager } = {}; // built after the logger, which must scrub its token
   const logs = new LogBuffer();
-  const logger = createLogger('cloudroofd', { level: () => level, scrub: () => (secret ? [secret] : []), sink: (e) => logs.push(e) });
+  const scrub = (): string[] => [...(secret ? [secret] : []), ...(consoleRef.current?.scrubList() ?? [])];
+  const logger = createLogger('cloudroofd', { level: () => level, scrub, sink: (e) => logs.push(e) });
   await ensureStateDir(cfg.stateDir);
   const runner = new ExecCommandRunner();
   // Loaded only when asked for: the Prometheus client costs ~10 MiB and start-up time.
@@ -90,12 +96,15 @@ export async function startService(cfg: ServiceConfig): Promise<RunningService> 
   });
   metrics?.attach(backend);
   await backend.init();
-  const control = await startControlServer({ socketPath: cfg.socketPath, backend, logger, logs });
-  logger.info('cloudroofd ready', { socket: cfg.socketPath, stateDir: cfg.stateDir, iface: cfg.interfaceName, version: cfg.version });
+  const webConsole = consoleRef.current = new WebConsoleManager({ stateDir: cfg.stateDir, backend, logger, ipv6: hasIPv6(), ...(cfg.webRoot ? { webRoot: cfg.webRoot } : {}) });
+  const control = await startControlServer({ socketPath: cfg.socketPath, backend, logger, logs, webConsole });
+  await webConsole.start();
+  logger.info('cloudroofd ready', { socket: cfg.socketPath, stateDir: cfg.stateDir, iface: backend.status().interface, version: cfg.version });
   return {
-    backend, control,
+    backend, control, webConsole,
     stop: async () => {
       await control.close().catch(() => undefined);
+      await webConsole.stop().catch(() => undefined);
       await metrics?.close().catch(() => undefined);
       await backend.shutdown();
     },

@@ -10,7 +10,6 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -23,61 +22,12 @@ import { silentLogger } from '../../src/service/log';
 import { anyString, HOSTILE_PIECES, jsonValue } from './support/arbitraries';
 import { RUNS, RESULTS_DIR, envInt, params } from './support/fuzz';
 import { wellFormed } from './support/json-oracle';
+import { raw, request, runSlowClients } from './support/raw-http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 
 /** Requests in the fuzz phase: HARDENING_CONTROL_REQUESTS, default 5 × HARDENING_RUNS (10 000). */
 const REQUESTS = envInt('HARDENING_CONTROL_REQUESTS', RUNS * 5);
 const PARALLEL = 8;
-
-interface Response { status: number; headers: Record<string, string>; body: string }
-interface Outcome { responses: Response[]; closedWithout: boolean; clientTimeout: boolean }
-
-/** Writes `bytes` to the socket, half-closes, and reads every response until the server closes. */
-function raw(socketPath: string, bytes: Buffer, timeoutMs = 5000): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const s = connect({ path: socketPath });
-    let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; s.destroy(); }, timeoutMs);
-    s.on('connect', () => s.end(bytes));
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('error', () => undefined); // EPIPE/ECONNRESET after the server answered and closed
-    s.on('close', () => {
-      clearTimeout(timer);
-      const responses = parseResponses(Buffer.concat(chunks).toString('latin1'), bytes.subarray(0, 5).toString('latin1') === 'HEAD ');
-      resolve({ responses, closedWithout: responses.length === 0, clientTimeout: timedOut });
-    });
-  });
-}
-
-/** Splits a byte stream into HTTP/1.1 responses (Content-Length framed, or to the end; none after HEAD). */
-function parseResponses(text: string, head = false): Response[] {
-  const out: Response[] = [];
-  let rest = text;
-  while (rest.startsWith('HTTP/1.1 ')) {
-    const end = rest.indexOf('\r\n\r\n');
-    if (end < 0) break;
-    const [statusLine = '', ...lines] = rest.slice(0, end).split('\r\n');
-    const headers: Record<string, string> = {};
-    for (const l of lines) {
-      const i = l.indexOf(':');
-      if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-    }
-    const len = head ? 0 : headers['content-length'] === undefined ? rest.length - end - 4 : Number(headers['content-length']);
-    out.push({ status: Number(statusLine.split(' ')[1]), headers, body: Buffer.from(rest.slice(end + 4, end + 4 + len), 'latin1').toString('utf8') });
-    rest = rest.slice(end + 4 + len);
-  }
-  return out;
-}
-
-/** A request as text. */
-function request(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Buffer {
-  const h: Record<string, string> = { host: 'localhost', ...headers };
-  if (body !== undefined && h['content-length'] === undefined && h['transfer-encoding'] === undefined) h['content-length'] = String(Buffer.byteLength(body));
-  if (body !== undefined && h['content-type'] === undefined) h['content-type'] = 'application/json';
-  const head = `${method} ${path} HTTP/1.1\r\n${Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
-  return Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body ?? '')]);
-}
 
 // ---- generators ----------------------------------------------------------------------------
 
@@ -231,11 +181,11 @@ describe('control API under fuzzing', () => {
     console.log(`[hardening] control API: ${requests} requests; by status ${JSON.stringify(byStatus)}; slow clients ${JSON.stringify(slow)}; access ${JSON.stringify(access)}`);
   });
 
-  const status = async (): Promise<number> => (await raw(socketPath, request('GET', '/v1/status'))).responses[0]?.status ?? 0;
+  const status = async (): Promise<number> => (await raw({ path: socketPath }, request('GET', '/v1/status'))).responses[0]?.status ?? 0;
 
   /** Sends one case and checks its answer; returns a problem description or undefined. */
   async function check(c: Case): Promise<string | undefined> {
-    const o = await raw(socketPath, c.bytes);
+    const o = await raw({ path: socketPath }, c.bytes);
     requests++;
     byKind[c.kind.split(':')[0]!] = (byKind[c.kind.split(':')[0]!] ?? 0) + 1;
     if (o.clientTimeout) return `${c.kind}: no answer and no close within 5 s`;
@@ -261,7 +211,12 @@ describe('control API under fuzzing', () => {
 
   it(`${REQUESTS} generated requests: 4xx with an error body (or a closed connection for unparsable HTTP), never 5xx`, async () => {
     const cases = fc.sample(anyCase, { numRuns: REQUESTS, ...(params().seed === undefined ? {} : { seed: params().seed }) });
-    const slowClients = runSlowClients(socketPath, slow); // started after generation, which blocks the event loop
+    // Started after generation, which blocks the event loop.
+    const slowClients = runSlowClients({ path: socketPath }, slow, {
+      header: `GET /v1/status HTTP/1.1\r\nhost: x\r\nx-slow: ${'a'.repeat(60)}\r\n\r\n`,
+      bodyHead: 'POST /v1/join HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 60\r\n\r\n',
+      body: `{"secret":"${'s'.repeat(46)}"}`,
+    });
     let next = 0;
     await Promise.all(Array.from({ length: PARALLEL }, async () => {
       while (next < cases.length) {
@@ -328,36 +283,4 @@ describe('control API under fuzzing', () => {
 
 function hasCommand(c: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${c}`]).status === 0;
-}
-
-/**
- * Three slow clients at once: one header byte per second, a complete header then one body byte
- * per second, and a connection that sends nothing. Records when the server cut each off.
- */
-async function runSlowClients(socketPath: string, out: Record<string, unknown>): Promise<void> {
-  const drip = (name: string, head: string, trickle: string): Promise<void> => new Promise((resolve) => {
-    const t0 = Date.now();
-    const s = connect({ path: socketPath });
-    let data = '';
-    let k = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const give = (): void => {
-      if (k < trickle.length && !s.destroyed) s.write(trickle[k++]!);
-      timer = setTimeout(give, 1000);
-    };
-    s.on('connect', () => { if (head) s.write(head); if (trickle) give(); });
-    s.on('data', (c: Buffer) => { data += c.toString('latin1'); });
-    s.on('error', () => undefined);
-    s.on('close', () => {
-      clearTimeout(timer);
-      out[name] = { cutAfterMs: Date.now() - t0, bytesSent: head.length + k, answer: data.split('\r\n')[0] || '(closed)' };
-      resolve();
-    });
-    setTimeout(() => s.destroy(), 30_000); // the test fails on cutAfterMs if the server never cut it
-  });
-  await Promise.all([
-    drip('headerTrickle', '', `GET /v1/status HTTP/1.1\r\nhost: x\r\nx-slow: ${'a'.repeat(60)}\r\n\r\n`),
-    drip('bodyTrickle', 'POST /v1/join HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 60\r\n\r\n', `{"secret":"${'s'.repeat(46)}"}`),
-    drip('idle', '', ''),
-  ]);
 }

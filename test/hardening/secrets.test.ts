@@ -9,6 +9,12 @@
 // `cloudroof bugreport`. Also: state files holding credentials are 0600 and root's, and the
 // state dir is 0700 (0701 on an edge, whose nginx workers traverse it).
 //
+// The one documented exception is the explicit reveal, POST /v1/secret/reveal (and `cloudroof
+// secret show --yes`, its client): its answer is the secret, by design. It is called here, so the
+// scan also proves that revealing leaves no trace anywhere else (logs, bug reports), but its own
+// answers are kept out of the transcript and checked to be exactly the token instead. A refused
+// reveal (no --yes without a terminal, no `confirm`) stays in the scanned transcript.
+//
 // Figures go to test/hardening/results/secrets.json. Root only; the lab removes everything.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -34,11 +40,12 @@ const HOST = 'www.secret.test';
 const LAN0 = '10.96.0.0/24';
 /** Every GET endpoint of the control API (the two streams read for a moment). */
 const GETS = ['/v1/status', '/v1/peers', '/v1/prefs', '/v1/version', '/v1/routes', '/v1/routes/detect', '/v1/routes/check',
-  '/v1/sites', '/v1/edge', '/v1/doctor', '/v1/diagnostics', '/v1/logs?follow=0'];
+  '/v1/sites', '/v1/edge', '/v1/doctor', '/v1/diagnostics', '/v1/logs?follow=0', '/v1/local-services'];
 /** Read-only CLI commands, as a user would run them. */
 const LOOKS: string[][] = [['status'], ['status', '--json'], ['peers'], ['peers', '--json'], ['routes'], ['routes', '--json'],
   ['routes', 'detect'], ['routes', 'check'], ['expose', 'list'], ['expose', 'list', '--json'], ['edge', 'status'], ['edge', 'status', '--json'],
-  ['logs', '-n', '2000'], ['logs', '-n', '2000', '--json'], ['doctor'], ['doctor', '--json'], ['version']];
+  ['logs', '-n', '2000'], ['logs', '-n', '2000', '--json'], ['doctor'], ['doctor', '--json'], ['version'],
+  ['expose', 'services'], ['expose', 'services', '--json'], ['expose', 'check', 'http://127.0.0.1:8080', '--json'], ['secret', 'show']];
 
 describe.skipIf(!canRun)('secrets never leak (netns)', () => {
   let cluster: LabCluster;
@@ -49,6 +56,8 @@ describe.skipIf(!canRun)('secrets never leak (netns)', () => {
   let secretFile2: string;
   let ca: TestCa;
   let bugreportDir: string;
+  /** The explicit reveals' answers: the documented exception, kept out of the transcript. */
+  const reveals: { name: string; text: string }[] = [];
   const figures: Record<string, unknown> = {};
 
   const ok = async (i: number, args: string[], input?: string): Promise<string> => {
@@ -106,6 +115,14 @@ describe.skipIf(!canRun)('secrets never leak (netns)', () => {
     const r = await execArgv('curl', ['-sS', '--unix-socket', cluster.socketPath(2), '-H', 'content-type: application/json',
       '--data-binary', '@-', 'http://localhost/v1/join'], { input: JSON.stringify({ secret: `${token2}\u0000`, switch: false }) });
     tr.add('api node2 POST /v1/join (second mesh, raw)', r.stdout + r.stderr);
+
+    // The explicit reveal (see the module comment): answers kept apart; a refused one is scanned.
+    reveals.push({ name: 'cli node0 secret show --yes', text: (await cluster.cli(0, ['secret', 'show', '--yes'])).stdout });
+    const revealBody = (confirm: boolean) => execArgv('curl', ['-sS', '--unix-socket', cluster.socketPath(1), '-H', 'content-type: application/json',
+      '--data-binary', '@-', 'http://localhost/v1/secret/reveal'], { input: JSON.stringify(confirm ? { confirm: true } : {}) });
+    reveals.push({ name: 'api node1 POST /v1/secret/reveal', text: (await revealBody(true)).stdout });
+    const unconfirmed = await revealBody(false);
+    tr.add('api node1 POST /v1/secret/reveal (without confirm)', unconfirmed.stdout + unconfirmed.stderr);
 
     await ok(ORIGIN, ['routes', 'advertise', LAN0]);
     await ok(ORIGIN, ['expose', 'add', 'blog', 'http://127.0.0.1:8080', '--hostname', HOST]);
@@ -165,6 +182,16 @@ describe.skipIf(!canRun)('secrets never leak (netns)', () => {
     expect(reports.length, 'the bug reports were written and extracted').toBeGreaterThan(NODES.length);
     expect(files.some((f) => f.name.endsWith('cloudroofd.log') && f.text.includes('"level":"debug"')), 'debug logs were collected').toBe(true);
     expect(hits, JSON.stringify(hits.slice(0, 5), null, 2)).toEqual([]);
+  });
+
+  it('the explicit reveal answers the token exactly, and the service logs that it did (never what)', () => {
+    expect(reveals.map((r) => r.name)).toEqual(['cli node0 secret show --yes', 'api node1 POST /v1/secret/reveal']);
+    expect(reveals[0]?.text).toBe(`${token}\n`);
+    expect(JSON.parse(reveals[1]?.text ?? '{}')).toEqual({ secret: token, token: true });
+    for (const i of [0, 1]) {
+      expect(cluster.lab.readLog(i, 'cloudroofd'), `node${i} log`).toContain('mesh secret revealed to a control client');
+    }
+    figures.reveals = reveals.length;
   });
 
   it('the needles would be found: the scan sees a credential planted in a log', () => {

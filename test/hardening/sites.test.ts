@@ -11,7 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   formatTarget, parseHealthInterval, parseHealthPath, parseHostname, parseHostnames, parseSiteName, parseSize, parseTarget, SiteInputError,
 } from '../../src/shared/sites';
-import { decodeEdgeReport, decodeSites, encodeEdgeReport, encodeSites, SiteMessageError, type SitesMessage } from '../../src/service/mesh/site-messages';
+import {
+  decodeEdgeInfo, decodeEdgeReport, decodeSites, encodeEdgeInfo, encodeEdgeReport, encodeSites, SiteMessageError, type SitesMessage,
+} from '../../src/service/mesh/site-messages';
 import { renderEdgeConfig, type EdgeRenderOptions, type EdgeVhost } from '../../src/service/edge/nginx-config';
 import { NginxValueError } from '../../src/service/edge/nginx-values';
 import {
@@ -22,7 +24,7 @@ import { goNormal } from './support/json-oracle';
 
 const NOW = 1_800_000_000;
 const tallies = {
-  sites: new Tally('decodeSites'), report: new Tally('decodeEdgeReport'), parsers: new Tally('shared/sites parsers'),
+  sites: new Tally('decodeSites'), report: new Tally('decodeEdgeReport'), info: new Tally('decodeEdgeInfo'), parsers: new Tally('shared/sites parsers'),
   render: new Tally('renderEdgeConfig'), chain: new Tally('decodeSites→renderEdgeConfig'),
 };
 const siteError = (e: unknown): string | undefined => (e instanceof SiteMessageError ? 'SiteMessageError' : undefined);
@@ -186,6 +188,49 @@ describe('site messages, site parsers and the edge renderer under fuzzing', () =
         if (s.reason !== undefined) expect(s.reason).toMatch(/^[\x20-\x7e]{0,300}$/);
       }
       expect(decodeEdgeReport(JSON.parse(encodeEdgeReport(r.value, NOW)))).toEqual(goNormal(r.value));
+    }), params());
+  });
+
+  it('decodeEdgeInfo: accepted reports carry only allow-listed hostnames and paths, printable text, and round-trip', () => {
+    const dirArb = fc.oneof(pathArb, fc.constantFrom('/', '/etc/letsencrypt/live', '/a/../b', 'relative', ''));
+    const wire = fc.record({
+      wg_pubkey: fc.oneof({ weight: 4, arbitrary: wgKey }, anyString(44)), seq: fc.oneof({ weight: 4, arbitrary: fc.nat() }, fc.integer(), fc.double()),
+      nginx: fc.oneof({ weight: 4, arbitrary: fc.record({ available: fc.boolean(), running: fc.boolean(), error: fc.option(anyString(320), { nil: undefined }) }, { requiredKeys: ['available', 'running'] }) }, jsonValue),
+      config: fc.record({
+        state: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('off', 'pending', 'applied', 'failed') }, anyString(8)),
+        last_error: fc.option(anyString(320), { nil: undefined }),
+      }, { requiredKeys: ['state'] }),
+      http_port: port, https_port: port, cert_dir: tainted(dirArb), acme_webroot: fc.option(tainted(dirArb), { nil: undefined }),
+      certificates: fc.oneof({ weight: 4, arbitrary: fc.array(tainted(hostname), { maxLength: 6 }) }, fc.array(hostname, { minLength: 195, maxLength: 205 })),
+    }, { requiredKeys: ['wg_pubkey', 'seq', 'nginx', 'config', 'http_port', 'https_port', 'cert_dir', 'certificates'] });
+    const valid = fc.record({
+      wg_pubkey: wgKey, seq: fc.nat(),
+      nginx: fc.record({ available: fc.boolean(), running: fc.boolean(), error: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }) }, { requiredKeys: ['available', 'running'] }),
+      config: fc.record({ state: fc.constantFrom('off', 'pending', 'applied', 'failed'), last_error: fc.option(fc.string({ maxLength: 300 }), { nil: undefined }) }, { requiredKeys: ['state'] }),
+      http_port: fc.integer({ min: 1, max: 65535 }), https_port: fc.integer({ min: 1, max: 65535 }), cert_dir: pathArb,
+      acme_webroot: fc.option(pathArb, { nil: undefined }), certificates: fc.uniqueArray(hostname, { maxLength: 8 }),
+    }, { requiredKeys: ['wg_pubkey', 'seq', 'nginx', 'config', 'http_port', 'https_port', 'cert_dir', 'certificates'] });
+    const payload = fc.oneof(
+      { weight: 3, arbitrary: valid },
+      { weight: 3, arbitrary: wire },
+      { weight: 2, arbitrary: fc.tuple(valid, memberEdits(['wg_pubkey', 'seq', 'nginx', 'config', 'cert_dir', 'certificates'])).map(([o, e]) => JSON.parse(applyEdits(membersOf(o), e)) as unknown) },
+      { weight: 1, arbitrary: jsonValue },
+    );
+    const DIR = /^\/[A-Za-z0-9._/-]{0,299}$/;
+    fc.assert(fc.property(payload, (p) => {
+      const r = tallies.info.run(() => decodeEdgeInfo(p), siteError);
+      if (!r.ok) return;
+      const i = r.value;
+      expect(i.wgPubkey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(Number.isSafeInteger(i.seq) && i.seq >= 0).toBe(true);
+      expect(i.certificates.length).toBeLessThanOrEqual(200);
+      expect(new Set(i.certificates).size).toBe(i.certificates.length);
+      for (const h of i.certificates) { expect(h).toMatch(HOSTNAME); expect(isIP(h)).toBe(0); expect(NGINX_META.test(h)).toBe(false); }
+      for (const d of [i.certDir, i.acmeWebroot ?? '/']) { expect(d).toMatch(DIR); expect(d).not.toContain('..'); }
+      for (const t of [i.nginx.error, i.config.lastError]) if (t !== undefined) expect(t).toMatch(/^[\x20-\x7e]{0,300}$/);
+      for (const n of [i.httpPort, i.httpsPort]) expect(Number.isInteger(n) && n >= 1 && n <= 65535).toBe(true);
+      expect(['off', 'pending', 'applied', 'failed']).toContain(i.config.state);
+      expect(decodeEdgeInfo(JSON.parse(encodeEdgeInfo(i, NOW)))).toEqual(goNormal(i));
     }), params());
   });
 

@@ -12,6 +12,8 @@ import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import { toJsonOutput } from '../json-case';
 import { withSubcommands } from '../subcommands';
 import { formatSites, siteSummary } from './sites-format';
+import { exposeLocalSubcommands } from './expose-local';
+import { exposeVerifySubcommands } from './expose-verify';
 
 /** Service error codes that mean the input was refused (exit 2). */
 const INPUT_ERRORS = new Set(['invalid-site', 'site-not-found']);
@@ -113,11 +115,14 @@ stop serving it at once. Needs root.
 };
 
 /** The expose command. */
-export const exposeCommand: CommandSpec = withSubcommands('expose', { add: addSub, list: listSub, remove: removeSub }, {
+export const exposeCommand: CommandSpec = withSubcommands('expose', { add: addSub, list: listSub, remove: removeSub, ...exposeLocalSubcommands, ...exposeVerifySubcommands }, {
   summary: 'expose local services through the mesh\'s edges (origin)',
   help: `Usage: cloudroof expose add NAME TARGET --hostname HOST... [options]
        cloudroof expose list [--json]
        cloudroof expose remove NAME
+       cloudroof expose services [--json]
+       cloudroof expose check URL [--health-path PATH] [--json]
+       cloudroof expose verify NAME [--edge EDGE]... [options]
 
 Makes a service on this machine (or its LAN) public through the edges of the mesh, which
 terminate TLS, cache and forward to it over WireGuard. 'cloudroof expose SUBCOMMAND --help'

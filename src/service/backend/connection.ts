@@ -33,6 +33,8 @@ export interface Connection {
   /** The mesh's IPv4 subnet and IPv6 /64. */
   meshNetworks: string[];
   listenPort: number;
+  /** The WireGuard interface it runs on. */
+  interfaceName: string;
 }
 
 /** What the metrics (when on) observe inside a connection; every member optional. */
@@ -98,6 +100,7 @@ export async function openConnection(d: ConnectionDeps, mesh: Mesh): Promise<Con
   const sites = new SiteRuntime({
     keys: mesh.keys, identity, iface: d.interfaceName, store: node.store, clock: d.clock, logger: d.logger.child('sites'),
     originFirewall: d.originFirewall, createNginx: d.createNginx, ipv6: d.ipv6, counters: node.counters, onChanged: d.onChanged,
+    hostname: d.hostname,
     ...(d.metrics?.cacheLog ? { cacheLog: d.metrics.cacheLog } : {}),
   });
   try {
@@ -106,7 +109,7 @@ export async function openConnection(d: ConnectionDeps, mesh: Mesh): Promise<Con
     await node.stop({ goodbye: false });
     throw err;
   }
-  return { mesh, node, identity, routes, sites, meshNetworks, listenPort };
+  return { mesh, node, identity, routes, sites, meshNetworks, listenPort, interfaceName: d.interfaceName };
 }
 
 /** Closes a connection: sites first (withdrawn, edge config removed when `leaving`), then the node. */

@@ -23,7 +23,7 @@ function setup(opts: { joined?: boolean; failApply?: boolean } = {}) {
   const node = { routesChanged: async () => { applies++; if (opts.failApply && applies === 1) throw new Error('nft: boom'); } } as unknown as MeshNode;
   const routes = { error: undefined, advertisingApplied: true, accepted: () => [] } as unknown as RouteManager;
   const control = new RouteControl({
-    iface: 'wg0', platform: 'linux', runner, sysctl: new FakeSysctl({}),
+    iface: () => 'wg0', platform: 'linux', runner, sysctl: new FakeSysctl({}),
     prefs: () => prefs, savePrefs: async (p) => { prefs = p; saved.push(p); },
     joined: () => (opts.joined ? { node, routes, meshNetworks: ['10.20.0.0/16', 'fd00::/64'] } : undefined),
   });

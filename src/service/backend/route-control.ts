@@ -17,7 +17,8 @@ import { osLocalNetworks, type RouteManager } from './route-manager';
 
 /** What RouteControl needs from the backend. */
 export interface RouteControlDeps {
-  iface: string;
+  /** The mesh interface (it may change: an `interfaceName` pref). */
+  iface: () => string;
   /** Where we run (detection and preflight differ on macOS). */
   platform: NodeJS.Platform;
   runner: CommandRunner;
@@ -50,7 +51,7 @@ export class RouteControl {
   /** GET /v1/routes/detect: this machine's networks, the mesh interface left out. */
   async detect(): Promise<LocalNetwork[]> {
     // iproute2 knows the default route and the link types; macOS has no `ip`.
-    return this.d.platform === 'darwin' ? osLocalNetworks(this.d.iface) : listLocalNetworks(this.d.runner, { exclude: [this.d.iface] });
+    return this.d.platform === 'darwin' ? osLocalNetworks(this.d.iface()) : listLocalNetworks(this.d.runner, { exclude: [this.d.iface()] });
   }
 
   /** GET /v1/routes/check: the preflight for the advertised (or else the detected) prefixes. */
@@ -63,7 +64,7 @@ export class RouteControl {
     const advertised = this.d.prefs().advertiseRoutes.map((r) => r.prefix);
     const prefixes = advertised.length ? advertised : networks.filter(isLan).map((n) => n.cidr);
     const lanInterfaces = [...new Set(networks.filter((n) => prefixes.some((p) => cidrOverlaps(p, n.cidr))).map((n) => n.iface))];
-    const findings = await checkSubnetRouting({ sysctl: this.d.sysctl, runner: this.d.runner }, { meshInterface: this.d.iface, prefixes, lanInterfaces });
+    const findings = await checkSubnetRouting({ sysctl: this.d.sysctl, runner: this.d.runner }, { meshInterface: this.d.iface(), prefixes, lanInterfaces });
     return { ok: !findings.some((f) => f.severity === 'error'), findings };
   }
 

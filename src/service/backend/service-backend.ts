@@ -31,7 +31,11 @@ import { parseMesh, parseSubnet, toControlError, type Mesh } from './mesh-params
 import { peerViews } from './peer-view';
 import { RouteControl } from './route-control';
 import { SiteControl } from './site-control';
+import { meshEdges, verifySite, type SiteVerifyDeps } from './site-verify';
 import { WatchHub } from './watch-hub';
+import type { ProcFs } from '../engine/net/proc-sockets';
+import { checkInterfacePatch, effectiveSettings, InterfaceRecord, needsReconnect, type InterfaceSettings } from './interface-settings';
+import { LocalControl } from './local-control';
 
 /** Seams and settings of the backend. */
 export interface ServiceBackendOptions extends Omit<ConnectionDeps, 'forwarding' | 'prefs' | 'onChanged' | 'onDeviceLost'> {
@@ -47,6 +51,8 @@ export interface ServiceBackendOptions extends Omit<ConnectionDeps, 'forwarding'
   doctorSystem?: DoctorSystem;
   /** Recent log entries, for the bug report's logs.txt. */
   logs?: LogBuffer;
+  /** The /proc reader behind `GET /v1/local-services` on Linux (default the real /proc). */
+  procFs?: ProcFs;
 }
 
 /** Backend of the control API. */
@@ -62,18 +68,26 @@ export class ServiceBackend implements Backend {
   private readonly forwarding: ForwardingGuard;
   private readonly routeControl: RouteControl;
   private readonly siteControl: SiteControl;
+  private readonly local: LocalControl;
+  private readonly interfaces: InterfaceRecord;
   private readonly watch = new WatchHub(() => this.status(), () => this.peers());
 
   constructor(private readonly o: ServiceBackendOptions) {
     this.startedAt = o.clock.now();
     this.forwarding = new ForwardingGuard(o.sysctl, path.join(o.stateDir, 'forwarding.json'));
     this.routeControl = new RouteControl({
-      iface: o.interfaceName, platform: process.platform, runner: o.runner, sysctl: o.sysctl,
+      iface: () => this.iface(), platform: process.platform, runner: o.runner, sysctl: o.sysctl,
       prefs: () => this.prefs, savePrefs: (p) => this.savePrefs(p),
       joined: () => this.conn && { node: this.conn.node, routes: this.conn.routes, meshNetworks: this.conn.meshNetworks },
     });
     this.siteControl = new SiteControl({
       prefs: () => this.prefs, savePrefs: (p) => this.savePrefs(p), runtime: () => this.conn?.sites, createNginx: o.createNginx,
+    });
+    this.interfaces = new InterfaceRecord({ prefsFile: o.prefsFile, router: o.router, logger: o.logger });
+    this.local = new LocalControl({
+      platform: process.platform, runner: o.runner, logger: o.logger, prefsFile: o.prefsFile, prefs: () => this.prefs,
+      meshAddresses: () => (this.conn ? [this.conn.identity.meshIPv4, this.conn.identity.meshIPv6] : []),
+      ...(o.procFs ? { procFs: o.procFs } : {}),
     });
   }
 
@@ -81,6 +95,10 @@ export class ServiceBackend implements Backend {
   async init(): Promise<void> {
     this.prefs = await this.o.prefsFile.load((m) => this.o.logger.warn(m));
     this.o.setLogLevel(this.prefs.logLevel);
+    // A crash may have left the interface of an earlier name behind (a changed `interfaceName`
+    // or `--interface`), holding the mesh addresses and the port: removed before rejoining.
+    const last = await this.interfaces.load();
+    if (process.platform === 'linux' && last !== this.iface()) await this.interfaces.removeLeftovers([last]);
     await this.serial(() => this.converge());
     // After a crash while not rejoining: nothing of ours may stay behind (rules, forwarding).
     if (!this.conn) {
@@ -89,7 +107,7 @@ export class ServiceBackend implements Backend {
       await this.o.originFirewall.remove().catch((err: Error) => this.o.logger.warn('could not remove origin firewall rules', { error: err.message }));
       // A crash during join (before the intent was saved) or leave (after) leaves the interface,
       // and with it an orphaned wireguard-go, which exits once its interface is deleted.
-      if (process.platform === 'linux') await this.removeLeftoverInterface();
+      if (process.platform === 'linux') await this.interfaces.removeLeftovers([this.iface()]);
     }
     // After a crash during `edge disable` or a failed start: no nginx of ours without edge mode.
     if (!this.prefs.wantConnected || !this.prefs.edge?.enabled) {
@@ -102,7 +120,7 @@ export class ServiceBackend implements Backend {
     const mesh = c?.mesh ?? this.joining;
     const s: Status = {
       version: this.o.version, protocolVersion: PROTOCOL_VERSION, tunnelState: this.tunnelState,
-      wantConnected: this.prefs.wantConnected, interface: this.o.interfaceName, hostname: this.o.hostname,
+      wantConnected: this.prefs.wantConnected, interface: this.iface(), hostname: this.o.hostname,
       peerCount: c ? this.peers().length : 0, startedAt: this.startedAt,
       counters: c?.node.counters.snapshot() ?? { received: 0, accepted: 0, dropped: {} },
       processesSpawned: spawnedProcessCount(),
@@ -196,12 +214,21 @@ export class ServiceBackend implements Backend {
       if (patch.wantConnected && !(await this.o.prefsFile.loadSecret())) {
         throw new ControlError('not-joined', 'no mesh secret is stored yet; join with a secret first (cloudroof join)');
       }
+      await checkInterfacePatch(patch, {
+        platform: process.platform, router: this.o.router, findListenPort: this.o.findListenPort, prefs: this.prefs,
+        ownInterfaces: [this.iface(), this.settings().interfaceName, this.interfaces.last], portInUse: this.conn?.listenPort,
+      });
       const subnetChanged = patch.meshSubnet !== undefined && patch.meshSubnet !== this.prefs.meshSubnet;
+      const previous = this.prefs;
       await this.savePrefs({ ...this.prefs, ...patch });
       if (patch.logLevel) this.o.setLogLevel(patch.logLevel);
       if (patch.acceptRoutes !== undefined) await this.routeControl.acceptChanged();
-      if (subnetChanged && this.conn) await this.disconnect(true);
+      const moved = this.conn !== undefined && needsReconnect(this.conn, this.settings());
+      // A move keeps the edge's nginx config (the node comes straight back); a new subnet does not.
+      if ((subnetChanged || moved) && this.conn) await this.disconnect(true, subnetChanged);
       await this.converge();
+      if (moved && !this.conn && this.prefs.wantConnected) await this.undoMove(previous);
+      if (patch.interfaceName !== undefined) this.watch.statusChanged();
       return this.getPrefs();
     });
   }
@@ -272,18 +299,20 @@ export class ServiceBackend implements Backend {
   async diagnostics(): Promise<DiagnosticsMaterial> {
     const stored = await this.o.prefsFile.loadSecret().catch(() => undefined);
     return collectDiagnostics({
-      state: this, runner: this.o.runner, sysctl: this.o.sysctl, logs: this.o.logs, interfaceName: this.o.interfaceName,
+      state: this, runner: this.o.runner, sysctl: this.o.sysctl, logs: this.o.logs, interfaceName: this.iface(),
       device: this.conn?.node.deviceState, meshNetworks: this.conn?.meshNetworks, now: this.o.clock.now(),
       secrets: [this.conn?.mesh.raw, this.joining?.raw, stored],
     });
   }
 
   // --- issue 6 endpoints: placeholders replaced by their implementations in this change ---
-  localServices(): Promise<LocalServicesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  probeSite(_req: ProbeSiteRequest): Promise<ProbeSiteResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  edges(): Promise<EdgesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  verifySite(_req: VerifySiteRequest, _emit: (event: VerifyEvent) => void, _signal: AbortSignal): Promise<void> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  revealSecret(_req: RevealSecretRequest): Promise<RevealSecretResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  localServices(): Promise<LocalServicesResponse> { return this.local.localServices(); }
+  probeSite(req: ProbeSiteRequest): Promise<ProbeSiteResponse> { return this.local.probeSite(req); }
+  async edges(): Promise<EdgesResponse> { return meshEdges(this.verifyDeps()); }
+  /** Not serialised with the other actions: it runs for a while and changes nothing. */
+  verifySite(req: VerifySiteRequest, emit: (event: VerifyEvent) => void, signal: AbortSignal): Promise<void> { return verifySite(this.verifyDeps(), req, emit, signal); }
+  private verifyDeps(): SiteVerifyDeps { return { prefs: () => this.prefs, runtime: () => this.conn?.sites, logger: this.o.logger.child('verify') }; }
+  revealSecret(_req: RevealSecretRequest): Promise<RevealSecretResponse> { return this.local.revealSecret(); }
 
   subscribe(listener: WatchListener): () => void {
     return this.watch.subscribe(listener);
@@ -294,6 +323,7 @@ export class ServiceBackend implements Backend {
     return this.serial(async () => {
       this.prefs = await this.o.prefsFile.load((m) => this.o.logger.warn(m));
       this.o.setLogLevel(this.prefs.logLevel);
+      if (this.conn && needsReconnect(this.conn, this.settings())) await this.disconnect(true, false);
       await this.converge();
     });
   }
@@ -329,15 +359,17 @@ export class ServiceBackend implements Backend {
     this.o.onSecret(mesh.raw);
     this.watch.statusChanged();
     try {
+      const settings = this.settings();
+      await this.interfaces.record(settings.interfaceName);
       this.conn = await openConnection({
-        ...this.o, forwarding: this.forwarding, prefs: () => ({ ...this.prefs, discovery }),
+        ...this.o, ...settings, forwarding: this.forwarding, prefs: () => ({ ...this.prefs, discovery }),
         onChanged: () => this.watch.peersMayHaveChanged(),
         onDeviceLost: (reason) => void this.onDeviceLost(reason),
       }, mesh);
       this.tunnelState = 'connected';
       await this.siteControl.applyStored(this.conn.sites, (msg) => this.o.logger.error('could not expose the stored sites', { error: msg }));
       const id = this.conn.identity;
-      this.o.logger.info('joined the mesh', { iface: this.o.interfaceName, meshIPv4: id.meshIPv4, meshIPv6: id.meshIPv6, port: this.conn.listenPort });
+      this.o.logger.info('joined the mesh', { iface: this.conn.interfaceName, meshIPv4: id.meshIPv4, meshIPv6: id.meshIPv6, port: this.conn.listenPort });
       this.watch.statusChanged();
     } catch (err) {
       this.o.onSecret(undefined);
@@ -370,15 +402,27 @@ export class ServiceBackend implements Backend {
     });
   }
 
-  private async removeLeftoverInterface(): Promise<void> {
-    const iface = this.o.interfaceName;
-    try {
-      if (!(await this.o.router.linkExists(iface))) return;
-      await this.o.router.deleteLink(iface);
-      this.o.logger.warn('removed a leftover mesh interface', { iface });
-    } catch (err) {
-      this.o.logger.warn('could not remove a leftover mesh interface', { iface, error: (err as Error).message });
-    }
+  /** The interface and port to connect with: the flags, overridden by the prefs. */
+  private settings(): InterfaceSettings {
+    const { interfaceName, listenPort, listenPortExplicit } = this.o;
+    return effectiveSettings(this.prefs, { interfaceName, listenPort, listenPortExplicit });
+  }
+
+  /** The interface in use while joined, else the one a join would create. */
+  private iface(): string {
+    return this.conn?.interfaceName ?? this.settings().interfaceName;
+  }
+
+  /**
+   * A move to another interface or port failed to reconnect: the previous interface and port
+   * come back (and the node on them), and the failure is the answer to the change.
+   */
+  private async undoMove(previous: StoredPrefs): Promise<never> {
+    const failure = this.lastError ?? { code: 'system-error', message: 'could not reconnect' };
+    const to = this.settings();
+    await this.savePrefs({ ...this.prefs, interfaceName: previous.interfaceName, listenPort: previous.listenPort });
+    await this.converge();
+    throw new ControlError(failure.code, `could not reconnect on ${to.interfaceName} port ${to.listenPort}: ${failure.message}; the previous interface and port are kept`);
   }
 
   private fail(code: string, message: string): void {

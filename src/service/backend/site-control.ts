@@ -196,7 +196,8 @@ function checkDir(dir: string): string {
   return dir.length > 1 ? dir.replace(/\/+$/, '') : dir;
 }
 
-function inputCheck<T>(fn: () => T): T {
+/** Runs `fn`, turning a {@link SiteInputError} into the `invalid-site` ControlError. */
+export function inputCheck<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {

@@ -6,21 +6,24 @@
  * routing), so one member cannot speak for another.
  *
  * Lifecycle: `start()` binds the channel on the mesh addresses and starts a 5 s tick (site
- * lists out, edge expiry and reports); `setEdge()` switches edge mode; `stop()` withdraws our
- * sites, stops the edge (removing its nginx config when asked) and closes the channel.
+ * lists out, edge expiry and reports, edge capability reports out and expired); `setEdge()`
+ * switches edge mode; `stop()` withdraws our sites, stops the edge (removing its nginx config
+ * when asked) and closes the channel.
  */
-import type { EdgeSettings } from '../../shared/protocol';
+import type { EdgeSettings, MeshEdge } from '../../shared/protocol';
 import type { MeshKeys } from '../../shared/mesh/derive';
 import type { Clock } from '../clock';
 import type { PacketCounters } from '../discovery/counters';
 import type { Source } from '../discovery/exchange';
 import { SiteChannel } from '../discovery/site-channel';
 import type { CacheLogTailer } from '../edge/cache-log';
+import { EdgeDirectory } from '../edge/edge-directory';
+import { EdgeInfoReporter, toMeshEdge } from '../edge/edge-info';
 import type { EdgeNginx } from '../edge/nginx';
 import { EdgeManager } from '../edge/edge-manager';
 import type { OriginFirewall } from '../engine/firewall/origin-firewall';
 import type { Logger } from '../log';
-import { decodeEdgeReport, decodeSites, SITES_TYPE, SiteMessageError } from '../mesh/site-messages';
+import { decodeEdgeInfo, decodeEdgeReport, decodeSites, EDGE_INFO_TYPE, SITES_TYPE, SiteMessageError } from '../mesh/site-messages';
 import { OriginManager, type SitePeer } from '../origin/origin-manager';
 import type { Identity } from '../state/identity';
 import type { PeerStore } from './peer-store';
@@ -41,11 +44,16 @@ export interface SiteRuntimeDeps {
   onChanged: () => void;
   /** With metrics on: the edge's cache log (see EdgeManagerDeps.cacheLog). */
   cacheLog?: CacheLogTailer;
+  /** This node's name, shown for it in the list of the mesh's edges. */
+  hostname?: string;
 }
 
 /** Origin and edge roles of a joined node. */
 export class SiteRuntime {
   readonly origin: OriginManager;
+  /** The mesh's edges, from their capability reports. */
+  readonly edges: EdgeDirectory;
+  private readonly edgeInfo: EdgeInfoReporter;
   private edgeManager: EdgeManager | undefined;
   private edgeSettings: string | undefined;
   private readonly channel: SiteChannel;
@@ -62,6 +70,18 @@ export class SiteRuntime {
       iface: d.iface, meshAddresses: [d.identity.meshIPv4, d.identity.meshIPv6], publicKey: d.identity.publicKey,
       firewall: d.originFirewall, clock: d.clock, logger: d.logger.child('origin'), peers: () => this.peers(), send, onChanged: d.onChanged,
     });
+    this.edges = new EdgeDirectory(d.clock);
+    this.edgeInfo = new EdgeInfoReporter({
+      publicKey: d.identity.publicKey, clock: d.clock, send, peers: () => this.otherPeers(), edge: () => this.edgeManager, logger: d.logger,
+    });
+  }
+
+  /** The mesh's edges: this node (in edge mode) first, then those that reported within the last minute. */
+  meshEdges(): MeshEdge[] {
+    const local = this.edgeInfo.local();
+    const me = { ...this.self(), hostname: this.d.hostname ?? '' };
+    const self = local && this.edgeManager ? [toMeshEdge(local, me, this.d.clock.now())] : [];
+    return [...self, ...this.edges.list()];
   }
 
   /** The edge manager, in edge mode. */
@@ -73,10 +93,14 @@ export class SiteRuntime {
   async start(): Promise<void> {
     await this.channel.bind([this.d.identity.meshIPv4, this.d.identity.meshIPv6]);
     // A new peer hears our sites at once instead of at the next tick.
-    this.unsubscribe = this.d.store.onChanged((e) => { if (e.kind === 'new') setTimeout(() => this.origin.announce(), 300).unref(); });
+    this.unsubscribe = this.d.store.onChanged((e) => {
+      if (e.kind === 'new') setTimeout(() => { this.origin.announce(); this.edgeInfo.announce(); }, 300).unref();
+    });
     this.timer = setInterval(() => {
       this.origin.announce();
       this.edgeManager?.tick();
+      void this.edgeInfo.tick();
+      if (this.edges.expire()) this.d.onChanged();
     }, 5000);
     this.timer.unref();
   }
@@ -89,16 +113,18 @@ export class SiteRuntime {
     this.edgeManager = undefined;
     this.edgeSettings = undefined;
     if (old) await old.stop(remove && !settings);
-    if (!settings) return;
+    if (!settings) return this.edgeInfo.withdraw();
     const m = new EdgeManager({
       settings, nginx: this.d.createNginx(), publicKey: this.d.identity.publicKey, clock: this.d.clock,
-      logger: this.d.logger.child('edge'), send: (t, text, ip) => this.channel.send(t, text, ip), onChanged: this.d.onChanged, ipv6: this.d.ipv6,
+      logger: this.d.logger.child('edge'), send: (t, text, ip) => this.channel.send(t, text, ip), ipv6: this.d.ipv6,
+      onChanged: () => { this.d.onChanged(); void this.edgeInfo.changed(); },
       ...(this.d.cacheLog ? { cacheLog: this.d.cacheLog } : {}),
     });
     this.edgeManager = m;
     this.edgeSettings = key;
     await m.start();
     this.origin.announce(); // our own sites, if any, are served by our own edge too
+    void this.edgeInfo.changed();
   }
 
   /**
@@ -111,38 +137,60 @@ export class SiteRuntime {
     await this.origin.stop(leaving);
     await this.edgeManager?.stop(leaving);
     this.edgeManager = undefined;
+    if (leaving) await this.edgeInfo.withdraw();
     this.channel.close();
   }
 
+  private self(): SitePeer {
+    return { publicKey: this.d.identity.publicKey, hostname: '', meshIp: this.d.identity.meshIPv4 };
+  }
+
+  private otherPeers(): SitePeer[] {
+    return this.d.store.active().filter((p) => p.meshIp !== '').map((p) => ({ publicKey: p.publicKey, hostname: p.hostname, meshIp: p.meshIp }));
+  }
+
   private peers(): SitePeer[] {
-    const self: SitePeer = { publicKey: this.d.identity.publicKey, hostname: '', meshIp: this.d.identity.meshIPv4 };
-    const list = this.d.store.active().filter((p) => p.meshIp !== '').map((p) => ({ publicKey: p.publicKey, hostname: p.hostname, meshIp: p.meshIp }));
-    return this.edgeManager ? [self, ...list] : list;
+    return this.edgeManager ? [this.self(), ...this.otherPeers()] : this.otherPeers();
   }
 
   private onMessage(type: string, payload: Record<string, unknown>, src: Source): void {
-    const self = src.ip === this.d.identity.meshIPv4 || src.ip === this.d.identity.meshIPv6;
-    const rec = self ? undefined : this.d.store.active().find((p) => p.meshIp === src.ip || p.meshIpv6 === src.ip);
-    const peer: SitePeer | undefined = self
-      ? { publicKey: this.d.identity.publicKey, hostname: '', meshIp: this.d.identity.meshIPv4 }
-      : rec && { publicKey: rec.publicKey, hostname: rec.hostname, meshIp: rec.meshIp };
+    const peer = this.sender(src);
     if (!peer) return this.d.counters.drop('unknown-sender');
     try {
-      if (type === SITES_TYPE) {
-        const msg = decodeSites(payload);
-        if (msg.wgPubkey !== peer.publicKey) return this.d.counters.drop('key-mismatch');
-        this.edgeManager?.onSites(msg, peer);
-      } else {
-        const report = decodeEdgeReport(payload);
-        if (report.wgPubkey !== peer.publicKey) return this.d.counters.drop('key-mismatch');
-        this.origin.onEdgeReport(report, peer);
-      }
+      this.dispatch(type, payload, peer);
     } catch (err) {
       if (err instanceof SiteMessageError) {
         this.d.logger.debug('invalid site message dropped', { type, error: err.message });
         return this.d.counters.drop('bad-payload');
       }
       throw err;
+    }
+  }
+
+  /** The member whose mesh address sent a datagram: inside WireGuard, the address proves the key. */
+  private sender(src: Source): SitePeer | undefined {
+    if (src.ip === this.d.identity.meshIPv4 || src.ip === this.d.identity.meshIPv6) return this.self();
+    const rec = this.d.store.active().find((p) => p.meshIp === src.ip || p.meshIpv6 === src.ip);
+    return rec && { publicKey: rec.publicKey, hostname: rec.hostname, meshIp: rec.meshIp };
+  }
+
+  /** Decodes one message and hands it on when it speaks for `peer` (its own key), else counts a drop. */
+  private dispatch(type: string, payload: Record<string, unknown>, peer: SitePeer): void {
+    const ownKey = (key: string): boolean => {
+      if (key === peer.publicKey) return true;
+      this.d.counters.drop('key-mismatch');
+      return false;
+    };
+    if (type === SITES_TYPE) {
+      const msg = decodeSites(payload);
+      if (ownKey(msg.wgPubkey)) this.edgeManager?.onSites(msg, peer);
+    } else if (type === EDGE_INFO_TYPE) {
+      const info = decodeEdgeInfo(payload);
+      // This node lists itself from its own state (meshEdges), not from its reports.
+      if (ownKey(info.wgPubkey) && info.wgPubkey !== this.d.identity.publicKey && this.edges.onInfo(info, peer)) this.d.onChanged();
+    } else {
+      const report = decodeEdgeReport(payload);
+      if (ownKey(report.wgPubkey)) this.origin.onEdgeReport(report, peer);
     }
   }
 }

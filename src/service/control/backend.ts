@@ -41,7 +41,13 @@ export interface Backend {
   leave(): Promise<Status>;
   /** Current preferences. */
   getPrefs(): Prefs;
-  /** Applies a partial update of the preferences (validated) and returns the result. */
+  /**
+   * Applies a partial update of the preferences (validated) and returns the result. An
+   * `interfaceName` the platform refuses or another interface already has is `invalid-interface`,
+   * a new `listenPort` taken on this machine `port-in-use`, both with nothing changed. While
+   * joined, a new interface or port reconnects on it; if that fails, the previous ones are put
+   * back (and rejoined) and the failure is thrown.
+   */
   patchPrefs(patch: PrefsPatch): Promise<Prefs>;
   /**
    * LAN routes: advertised here (intent plus observed state), accepted from other nodes (via
@@ -111,7 +117,8 @@ export interface Backend {
   /**
    * Verifies an exposed site through its edges (`POST /v1/sites/verify`), calling `emit` per
    * progress line and once with `done`; stops early when `signal` aborts (the client left).
-   * `site-not-found`, `not-joined` before anything is emitted.
+   * `site-not-found`, `not-joined`, `invalid-site` (a path) and `edge-not-found` (no edge
+   * reported on the site, or a named one is unknown) before anything is emitted.
    */
   verifySite(req: VerifySiteRequest, emit: (event: VerifyEvent) => void, signal: AbortSignal): Promise<void>;
   /** The stored mesh secret (`POST /v1/secret/reveal`); `not-joined` when none is stored. */

@@ -23,6 +23,10 @@ import type {
   VerifyEvent, VerifySiteRequest,
 } from '../../shared/protocol';
 import type { Backend, WatchListener } from './backend';
+import { FakeVerify } from './fake-verify';
+import type { LocalService } from '../../shared/protocol';
+import { isCanonicalToken } from '../../shared/mesh/secret';
+import { checkFakeInterfacePatch, defaultFakeLocalServices, fakeProbe, type FakeProbeAnswer } from './fake-local';
 
 /** Public key the fake reports for this node. */
 export const FAKE_PUBLIC_KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
@@ -47,6 +51,8 @@ export class FakeBackend implements Backend {
   private readonly listeners = new Set<WatchListener>();
   /** When set, the next backend action throws it (then it is cleared). */
   nextError: Error | undefined;
+  /** What `edges` answers and how `verifySite` streams (scriptable). */
+  readonly verify = new FakeVerify();
   /** Options of the last join (without the secret). */
   lastJoin: Omit<JoinRequest, 'secret'> | undefined;
   /** What `detectNetworks` reports (a home LAN on eth0, IPv4 and IPv6, by default). */
@@ -64,6 +70,16 @@ export class FakeBackend implements Backend {
   logs: LogBuffer | undefined;
   /** What `doctor` answers. */
   doctorResult: DoctorReport = { ok: true, findings: [], checked: ['wireguard', 'state-dir', 'mesh'] };
+  /** What `localServices` lists (see fake-local.ts for the default). */
+  localServiceList: LocalService[] = defaultFakeLocalServices();
+  /** Probe answers by canonical target; other targets answer 200 on a listed port, else refused. */
+  probeResults: Record<string, FakeProbeAnswer> = {};
+  /** Every probe request, in order. */
+  readonly probeRequests: ProbeSiteRequest[] = [];
+  /** UDP ports a `listenPort` patch is refused for (`port-in-use`). */
+  takenPorts = new Set<number>();
+  /** How often the secret was revealed. */
+  reveals = 0;
 
   constructor(opts: FakeBackendOptions = {}) {
     this.current = {
@@ -122,8 +138,15 @@ export class FakeBackend implements Backend {
 
   async patchPrefs(patch: PrefsPatch): Promise<Prefs> {
     this.throwPending();
+    checkFakeInterfacePatch(patch, this.takenPorts);
     this.prefs = { ...this.prefs, ...patch };
-    if (patch.wantConnected !== undefined || patch.acceptRoutes !== undefined) this.updateStatus({ wantConnected: this.prefs.wantConnected });
+    const moved = {
+      ...(patch.interfaceName !== undefined ? { interface: patch.interfaceName } : {}),
+      ...(patch.listenPort !== undefined && this.joined ? { listenPort: patch.listenPort } : {}),
+    };
+    if (patch.wantConnected !== undefined || patch.acceptRoutes !== undefined || Object.keys(moved).length) {
+      this.updateStatus({ wantConnected: this.prefs.wantConnected, ...moved });
+    }
     return this.getPrefs();
   }
 
@@ -246,11 +269,35 @@ export class FakeBackend implements Backend {
   }
 
   // --- issue 6 endpoints: placeholders replaced by their implementations in this change ---
-  localServices(): Promise<LocalServicesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  probeSite(_req: ProbeSiteRequest): Promise<ProbeSiteResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  edges(): Promise<EdgesResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  verifySite(_req: VerifySiteRequest, _emit: (event: VerifyEvent) => void, _signal: AbortSignal): Promise<void> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
-  revealSecret(_req: RevealSecretRequest): Promise<RevealSecretResponse> { return Promise.reject(new ControlError('internal', 'not implemented yet')); }
+  async localServices(): Promise<LocalServicesResponse> {
+    this.throwPending();
+    return { services: structuredClone(this.localServiceList) };
+  }
+
+  async probeSite(req: ProbeSiteRequest): Promise<ProbeSiteResponse> {
+    this.throwPending();
+    this.probeRequests.push(structuredClone(req));
+    return fakeProbe(req, this.probeResults, this.localServiceList);
+  }
+
+  async edges(): Promise<EdgesResponse> {
+    this.throwPending();
+    return { edges: structuredClone(this.verify.edges) };
+  }
+
+  async verifySite(req: VerifySiteRequest, emit: (event: VerifyEvent) => void, signal: AbortSignal): Promise<void> {
+    this.throwPending();
+    await this.verify.run(req, emit, signal, { known: this.siteList.some((s) => s.name === req.name), joined: this.joined });
+  }
+
+  /** The secret given to join (the one answer that carries it), or `not-joined`. */
+  async revealSecret(_req: RevealSecretRequest): Promise<RevealSecretResponse> {
+    this.throwPending();
+    if (this.secret === undefined) throw new ControlError('not-joined', 'no mesh secret is stored on this node (join a mesh first)');
+    this.reveals++;
+    const secret = this.secret.trim();
+    return { secret, token: isCanonicalToken(secret) };
+  }
 
   subscribe(listener: WatchListener): () => void {
     this.listeners.add(listener);

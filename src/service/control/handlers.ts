@@ -5,7 +5,7 @@
  * backend sees them.
  */
 import {
-  ControlError, PROTOCOL_VERSION,
+  ControlError, endpoints, PROTOCOL_VERSION,
   type AdvertiseRequest, type JoinRequest, type PrefsPatch, type RequestOf, type ResponseOf, type UnaryEndpointName,
   type WithdrawRequest,
 } from '../../shared/protocol';
@@ -13,10 +13,19 @@ import { parseMeshSubnet } from '../../shared/mesh/address';
 import { parseAdvertisedPrefix, RouteInputError } from '../../shared/routes';
 import { parseSecret, SecretError } from '../../shared/mesh/secret';
 import { redactDiagnostics } from '../diagnostics/redact';
+import { interfaceNameError } from '../backend/interface-settings';
+import type { Logger } from '../log';
 import type { Backend } from './backend';
+import type { WebConsoleControl } from './web-console';
+
+/** What handlers reach besides the backend: parts the control layer owns itself. */
+export interface HandlerContext {
+  /** The web console; absent where a control server runs without one (the endpoints then answer `not-found`). */
+  webConsole?: WebConsoleControl;
+}
 
 /** A handler: validated request body in, response body out (validated again by the server). */
-export type Handler<N extends UnaryEndpointName> = (backend: Backend, body: RequestOf<N>) => ResponseOf<N> | Promise<ResponseOf<N>>;
+export type Handler<N extends UnaryEndpointName> = (backend: Backend, body: RequestOf<N>, ctx: HandlerContext) => ResponseOf<N> | Promise<ResponseOf<N>>;
 
 /** Handlers of every unary endpoint. */
 export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
@@ -44,11 +53,49 @@ export const handlers: { readonly [N in UnaryEndpointName]: Handler<N> } = {
   probeSite: (backend, req) => backend.probeSite(req),
   edges: (backend) => backend.edges(),
   revealSecret: (backend, req) => backend.revealSecret(req),
-  // Placeholders until the web console lands in this change.
-  webConsole: () => { throw new ControlError('internal', 'not implemented yet'); },
-  enableWebConsole: () => { throw new ControlError('internal', 'not implemented yet'); },
-  disableWebConsole: () => { throw new ControlError('internal', 'not implemented yet'); },
+  webConsole: (_backend, _req, ctx) => webConsoleOf(ctx).state(),
+  enableWebConsole: (_backend, req, ctx) => webConsoleOf(ctx).enable(req),
+  disableWebConsole: (_backend, _req, ctx) => webConsoleOf(ctx).disable(),
 };
+
+/** The context's web console, or `not-found` when this server has none. */
+function webConsoleOf(ctx: HandlerContext): WebConsoleControl {
+  if (!ctx.webConsole) throw new ControlError('not-found', 'this service has no web console');
+  return ctx.webConsole;
+}
+
+/** What {@link callHandler} runs with. */
+export interface HandlerDeps {
+  backend: Backend;
+  logger: Logger;
+  ctx: HandlerContext;
+}
+
+/**
+ * Runs the handler of `name` on a body already validated against its request schema (the
+ * control socket and the web console both come through here), then validates the result
+ * against the response schema (stripping undeclared members). `ControlError`s pass through;
+ * anything else is logged without the request's secret and becomes `internal`.
+ */
+export async function callHandler(name: UnaryEndpointName, body: unknown, deps: HandlerDeps): Promise<unknown> {
+  const handler = handlers[name] as (b: Backend, body: unknown, ctx: HandlerContext) => unknown;
+  let result: unknown;
+  try {
+    result = await handler(deps.backend, body, deps.ctx);
+  } catch (err) {
+    if (err instanceof ControlError) throw err;
+    // Unexpected: logged (minus the request's secret, which a message may quote), never sent.
+    const message = scrubSecrets(err instanceof Error ? err.message : String(err), body);
+    deps.logger.error('handler failed', { endpoint: name, error: message });
+    throw new ControlError('internal', 'internal error');
+  }
+  const checked = endpoints[name].response.safeParse(result);
+  if (!checked.success) {
+    deps.logger.error('backend result does not match the response schema', { endpoint: name, issues: checked.error.issues.length });
+    throw new ControlError('internal', 'internal error');
+  }
+  return checked.data;
+}
 
 /**
  * Each prefix canonical (shared `parseAdvertisedPrefix`), duplicates removed, order kept; the
@@ -87,8 +134,13 @@ export function checkJoin(req: JoinRequest): JoinRequest {
   return req.meshSubnet === undefined ? req : { ...req, meshSubnet: canonicalMeshSubnet(req.meshSubnet) };
 }
 
-/** Canonicalises the subnet of a prefs patch. */
+/**
+ * Canonicalises the subnet of a prefs patch and checks its interface name against this
+ * platform's rules (`invalid-interface`, the message without the refused name).
+ */
 export function checkPrefsPatch(patch: PrefsPatch): PrefsPatch {
+  const invalid = patch.interfaceName === undefined ? undefined : interfaceNameError(patch.interfaceName, process.platform);
+  if (invalid) throw invalid;
   return patch.meshSubnet === undefined ? patch : { ...patch, meshSubnet: canonicalMeshSubnet(patch.meshSubnet) };
 }
 

@@ -6,9 +6,9 @@
  * service answers on the socket (a dead socket is removed), listens with the socket born 0600,
  * then relaxes it to 0660 for the control group when that group exists. Each request is routed
  * through the shared `endpoints` table, its body validated, the handler run, and the result
- * validated (and stripped of undeclared members) before it is sent. The two NDJSON streams
- * (watch, logs) are served by watch.ts and logs.ts. `close()` ends the streams, closes
- * connections and removes the socket file if it is still ours.
+ * validated (and stripped of undeclared members) before it is sent. The NDJSON streams are
+ * served by watch.ts and logs.ts (GET) and post-stream.ts (POST: the site verification).
+ * `close()` ends the streams, closes connections and removes the socket file if it is still ours.
  *
  * Access control is the socket's file mode: Node offers no way to read the peer credentials of
  * a Unix socket connection, so there is no per-request caller check.
@@ -19,11 +19,13 @@ import { ControlError, endpoints, matchEndpoint, type UnaryEndpointName } from '
 import type { Logger } from '../log';
 import { LogBuffer } from '../log-buffer';
 import type { Backend } from './backend';
-import { handlers, scrubSecrets } from './handlers';
+import { callHandler } from './handlers';
 import { readJsonBody, sendError, sendJson } from './http';
 import { serveLogs, wantsFollow } from './logs';
+import { isPostStream, servePostStream } from './post-stream';
 import { clearStaleSocket, ensureSocketDir, listenStrict, relaxToGroup, socketDir } from './socket';
 import { serveWatch } from './watch';
+import type { WebConsoleControl } from './web-console';
 
 /** Options of {@link startControlServer}. */
 export interface ControlServerOptions {
@@ -37,6 +39,8 @@ export interface ControlServerOptions {
   requestTimeoutMs?: number;
   /** Recent log entries for GET /v1/logs; without it the stream has no backlog and stays quiet. */
   logs?: LogBuffer;
+  /** The web console behind `/v1/web-console…`; without it those endpoints answer `not-found`. */
+  webConsole?: WebConsoleControl;
 }
 
 /** A running control server. */
@@ -69,7 +73,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   });
   server.on('request', (req, res) => {
     // Last line of defence: nothing a request does may become an unhandled rejection.
-    handleRequest(req, res, { backend, logger, watchers, logs }).catch((err: unknown) => {
+    handleRequest(req, res, { backend, logger, watchers, logs, webConsole: opts.webConsole }).catch((err: unknown) => {
       logger.error('request failed', { error: err instanceof Error ? err.name : typeof err });
       sendError(res, new ControlError('internal', 'internal error'));
     });
@@ -103,9 +107,10 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
 interface RequestContext {
   backend: Backend;
   logger: Logger;
-  /** Open NDJSON streams (watch and logs), ended on close. */
+  /** Open NDJSON streams (watch, logs, POST streams), ended on close. */
   watchers: Set<ServerResponse>;
   logs: LogBuffer;
+  webConsole: WebConsoleControl | undefined;
 }
 
 /** Routes one request: 404/405 from the endpoint table, the watch or logs stream, or a handler. */
@@ -124,10 +129,9 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Req
   }
   if (match.name === 'watch') return serveWatch(res, backend, logger, watchers);
   if (match.name === 'logs') return serveLogs(res, ctx.logs, logger, watchers, wantsFollow(url?.searchParams ?? new URLSearchParams()));
-  // Placeholder until the verification stream lands in this change.
-  if (match.name === 'verifySite') return sendError(res, new ControlError('internal', 'not implemented yet'));
+  if (isPostStream(match.name)) return servePostStream(match.name, req, res, { backend, logger, streams: watchers });
   try {
-    sendJson(res, 200, await runHandler(match.name, req, backend, logger));
+    sendJson(res, 200, await runHandler(match.name, req, ctx));
   } catch (err) {
     if (err instanceof ControlError) return sendError(res, err);
     logger.error('request failed', { endpoint: match.name, error: err instanceof Error ? err.name : typeof err });
@@ -136,24 +140,8 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Req
 }
 
 /** Validates the body, runs the handler, validates the result against the response schema. */
-async function runHandler(name: UnaryEndpointName, req: IncomingMessage, backend: Backend, logger: Logger): Promise<unknown> {
+async function runHandler(name: UnaryEndpointName, req: IncomingMessage, ctx: RequestContext): Promise<unknown> {
   const def = endpoints[name];
   const body = def.request === null ? undefined : await readJsonBody(req, def.request);
-  const handler = handlers[name] as (b: Backend, body: unknown) => unknown;
-  let result: unknown;
-  try {
-    result = await handler(backend, body);
-  } catch (err) {
-    if (err instanceof ControlError) throw err;
-    // Unexpected: logged (minus the request's secret, which a message may quote), never sent.
-    const message = scrubSecrets(err instanceof Error ? err.message : String(err), body);
-    logger.error('handler failed', { endpoint: name, error: message });
-    throw new ControlError('internal', 'internal error');
-  }
-  const checked = def.response.safeParse(result);
-  if (!checked.success) {
-    logger.error('backend result does not match the response schema', { endpoint: name, issues: checked.error.issues.length });
-    throw new ControlError('internal', 'internal error');
-  }
-  return checked.data;
+  return callHandler(name, body, { backend: ctx.backend, logger: ctx.logger, ctx: { webConsole: ctx.webConsole } });
 }

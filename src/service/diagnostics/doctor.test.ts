@@ -41,7 +41,7 @@ async function fakeNode(sys: DoctorSystem, opts: { prefixes?: string[]; sysctl?:
   const prefixes = opts.prefixes ?? [];
   if (prefixes.length) await backend.advertiseRoutes({ prefixes });
   const control = new RouteControl({
-    iface: 'wg0', platform: 'linux', runner: sys.runner, sysctl: opts.sysctl ?? new FakeSysctl({ 'net.ipv4.ip_forward': '1' }),
+    iface: () => 'wg0', platform: 'linux', runner: sys.runner, sysctl: opts.sysctl ?? new FakeSysctl({ 'net.ipv4.ip_forward': '1' }),
     prefs: () => ({ ...defaultPrefs(), advertiseRoutes: prefixes.map((prefix) => ({ prefix, masquerade: true })) }),
     savePrefs: async () => undefined, joined: () => undefined,
   });

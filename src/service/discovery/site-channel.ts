@@ -1,6 +1,6 @@
 /**
  * The site channel (issue 5): Cloudroof-only messages between mesh members (site lists from
- * origins, reports from edges), over UDP on the probe port number (G+2000) at the node's mesh
+ * origins, reports and capability reports from edges), over UDP on the probe port number (G+2000) at the node's mesh
  * addresses. wgmesh uses that number for TCP only, so a Go node never receives these datagrams
  * (the kernel answers port-unreachable), and traffic to mesh addresses travels inside WireGuard.
  * Every datagram is still a sealed wgmesh envelope: only holders of the secret can write one.
@@ -14,7 +14,7 @@ import dgram from 'node:dgram';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import { EnvelopeError, openEnvelope, sealEnvelope } from '../mesh/envelope';
-import { EDGE_REPORT_TYPE, SITES_TYPE } from '../mesh/site-messages';
+import { EDGE_INFO_TYPE, EDGE_REPORT_TYPE, SITES_TYPE } from '../mesh/site-messages';
 import type { PacketCounters } from './counters';
 import { normalizeSourceIp, type Source } from './exchange';
 import { RateLimiter } from './rate-limiter';
@@ -29,7 +29,7 @@ export interface SiteChannelOptions {
   onMessage: (type: string, payload: Record<string, unknown>, source: Source) => void;
 }
 
-const TYPES = new Set([SITES_TYPE, EDGE_REPORT_TYPE]);
+const TYPES = new Set([SITES_TYPE, EDGE_REPORT_TYPE, EDGE_INFO_TYPE]);
 
 /** UDP sockets on the mesh addresses for Cloudroof's own messages. */
 export class SiteChannel {

@@ -8,8 +8,6 @@
  * every few seconds (expiry after the grace period, reports); `stop(remove)` ends checks and,
  * when `remove`, takes our config out of nginx. Applies are coalesced and serialised.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { EdgeSettings, EdgeSite, EdgeState, HealthCheck } from '../../shared/protocol';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
@@ -17,6 +15,7 @@ import { EDGE_REPORT_TYPE, encodeEdgeReport, type EdgeReportEntry, type SitesMes
 import { HealthMonitor } from '../origin/health';
 import type { SitePeer } from '../origin/origin-manager';
 import type { CacheLogTailer } from './cache-log';
+import { certPaths, findCertificate, type CertPaths } from './certificates';
 import { dirSize } from './dir-size';
 import { planHosts, type HostPlan, type OriginEntry } from './edge-sites';
 import { renderEdgeConfig, type EdgeVhost } from './nginx-config';
@@ -134,6 +133,11 @@ export class EdgeManager {
     };
   }
 
+  /** The directory nginx serves ACME challenges from (`certbot certonly --webroot -w <it>`). */
+  get acmeWebroot(): string {
+    return this.d.nginx.paths.acmeRoot;
+  }
+
   /** Ends checks and timers; with `remove`, takes our configuration out of nginx. */
   async stop(remove: boolean): Promise<void> {
     this.stopped = true;
@@ -231,14 +235,12 @@ export class EdgeManager {
     return { name, state: 'serving', tls };
   }
 
-  private certPaths(hostname: string): { certFile: string; keyFile: string } {
-    const dir = path.join(this.d.settings.certDir, hostname);
-    return { certFile: path.join(dir, 'fullchain.pem'), keyFile: path.join(dir, 'privkey.pem') };
+  private certPaths(hostname: string): CertPaths {
+    return certPaths(this.d.settings.certDir, hostname);
   }
 
-  private cert(hostname: string): { certFile: string; keyFile: string } | null {
-    const p = this.certPaths(hostname);
-    return existsSync(p.certFile) && existsSync(p.keyFile) ? p : null;
+  private cert(hostname: string): CertPaths | null {
+    return findCertificate(this.d.settings.certDir, hostname);
   }
 }
 

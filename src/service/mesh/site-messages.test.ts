@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { openEnvelope, sealEnvelope } from './envelope';
-import { decodeEdgeReport, decodeSites, encodeEdgeReport, encodeSites, SITES_TYPE, SiteMessageError, type SitesMessage } from './site-messages';
+import {
+  decodeEdgeInfo, decodeEdgeReport, decodeSites, EDGE_INFO_TYPE, encodeEdgeInfo, encodeEdgeReport, encodeSites, SITES_TYPE, SiteMessageError,
+  type EdgeInfo, type SitesMessage,
+} from './site-messages';
 
 const KEY = 'AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=';
 const gossipKey = new Uint8Array(32).fill(7);
@@ -52,5 +55,56 @@ describe('site messages', () => {
   it('keeps unknown members out and strips unprintable report reasons', () => {
     const r = decodeEdgeReport({ wg_pubkey: KEY, seq: 1, extra: 1, sites: [{ name: 'blog', state: 'unreachable', tls: false, reason: 'refused\n\u001b[31m' }] });
     expect(r.sites[0]?.reason).toBe('refused[31m');
+  });
+});
+
+const info: EdgeInfo = {
+  wgPubkey: KEY, seq: 7,
+  nginx: { available: true, running: true },
+  config: { state: 'failed', lastError: 'nginx: [emerg] unknown directive "x"' },
+  httpPort: 80, httpsPort: 443, certDir: '/etc/letsencrypt/live', acmeWebroot: '/var/lib/cloudroof/nginx/acme',
+  certificates: ['api.example.com', 'www.example.com'],
+};
+
+describe('edge capability reports', () => {
+  const wire = (patch: Record<string, unknown>): Record<string, unknown> => ({ ...JSON.parse(encodeEdgeInfo(info, now)) as Record<string, unknown>, ...patch });
+
+  it('round-trip through a sealed envelope', () => {
+    const opened = openEnvelope(gossipKey, sealEnvelope(gossipKey, EDGE_INFO_TYPE, encodeEdgeInfo(info, now)), now).payload;
+    expect(decodeEdgeInfo(opened)).toEqual(info);
+    const bare: EdgeInfo = { ...info, config: { state: 'applied' }, certificates: [] };
+    delete bare.acmeWebroot;
+    expect(decodeEdgeInfo(JSON.parse(encodeEdgeInfo(bare, now)))).toEqual(bare);
+  });
+
+  it('makes free text printable and bounded when encoding', () => {
+    const text = encodeEdgeInfo({ ...info, nginx: { available: false, running: false, error: `bad\n\u001b[31m${'x'.repeat(400)}` } }, now);
+    const decoded = decodeEdgeInfo(JSON.parse(text));
+    expect(decoded.nginx.error).toMatch(/^[\x20-\x7e]{1,300}$/);
+    expect(decoded.nginx.error?.startsWith('bad [31m')).toBe(true);
+  });
+
+  it.each([
+    ['a non-canonical hostname', { certificates: ['WWW.example.com'] }],
+    ['a hostname that injects config', { certificates: ['a.com;include /etc/passwd'] }],
+    ['an IP address as hostname', { certificates: ['10.0.0.1'] }],
+    ['a hostname listed twice', { certificates: ['www.example.com', 'www.example.com'] }],
+    ['too many certificates', { certificates: Array.from({ length: 201 }, (_, i) => `h${i}.example.com`) }],
+    ['a relative certificate directory', { cert_dir: 'certs' }],
+    ['a certificate directory with ..', { cert_dir: '/etc/../root' }],
+    ['a webroot with a space', { acme_webroot: '/var/www/a b' }],
+    ['an unknown config state', { config: { state: 'broken' } }],
+    ['an unprintable error', { nginx: { available: true, running: false, error: 'x\ny' } }],
+    ['an overlong error', { config: { state: 'failed', last_error: 'x'.repeat(301) } }],
+    ['a port out of range', { https_port: 70000 }],
+    ['a missing port', { http_port: undefined }],
+    ['a bad key', { wg_pubkey: 'x' }],
+    ['a negative seq', { seq: -1 }],
+  ])('refuses %s', (_what, patch) => {
+    expect(() => decodeEdgeInfo(wire(patch))).toThrow(SiteMessageError);
+  });
+
+  it('ignores unknown members', () => {
+    expect(decodeEdgeInfo(wire({ future: { x: 1 } }))).toEqual(info);
   });
 });

@@ -6,57 +6,10 @@
  * check finishes (never two checks of one key at a time); delete(key) or stop() cancel. Timers
  * are unref'd, so a monitor never keeps the process alive.
  */
-import http from 'node:http';
-import https from 'node:https';
-import { isIP } from 'node:net';
 import type { HealthCheck } from '../../shared/protocol/site-schemas';
+import { httpGet, short, type HttpCheckSpec } from './http-get';
 
-/** One HTTP health check: `GET scheme://host:port/path`. */
-export interface HttpCheckSpec {
-  scheme: 'http' | 'https';
-  host: string;
-  port: number;
-  /** Starts with `/`. */
-  path: string;
-  /** Host header (and TLS SNI); default `host:port` as the URL gives it. */
-  hostHeader?: string;
-  /** The whole check (connect, TLS, answer headers) must finish in this time. */
-  timeoutMs: number;
-}
-
-/** Text of a duration for messages: `3 s`, `1.5 s`, `0.2 s`. */
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
-/** A short, human reason for a failed request; never the raw stack or a long OpenSSL string. */
-export function describeError(err: NodeJS.ErrnoException, timeoutMs: number): string {
-  const code = err.code ?? '';
-  // OpenSSL: "…:error:0A00010B:SSL routines:<function, may be empty>:<reason>:<file>:<line>:".
-  const tls = /SSL routines:[^:\n]*:([^:\n]+)/.exec(err.message);
-  if (err instanceof TimeoutError) return `timed out after ${seconds(timeoutMs)}`;
-  if (tls) return `TLS error: ${tls[1]?.trim() ?? 'handshake failed'}`;
-  if (/before secure TLS connection/.test(err.message)) return 'TLS error: connection closed during the handshake';
-  if (code.startsWith('ERR_SSL_') || code.startsWith('ERR_TLS_') || code === 'EPROTO') return `TLS error: ${short(err.message)}`;
-  switch (code) {
-    case 'ECONNREFUSED': return 'connection refused';
-    case 'ENOTFOUND': case 'EAI_AGAIN': case 'EAI_FAIL': case 'EAI_NONAME': return 'host not found';
-    case 'ECONNRESET': return err.message === 'socket hang up' ? 'connection closed without an answer' : 'connection reset';
-    case 'EHOSTUNREACH': return 'host unreachable';
-    case 'ENETUNREACH': return 'network unreachable';
-    case 'EADDRNOTAVAIL': return 'address not available';
-    default:
-      if (code.startsWith('HPE_')) return 'not an HTTP answer';
-      return short(err.message || code || 'request failed');
-  }
-}
-
-function short(s: string): string {
-  const line = s.split('\n')[0] ?? '';
-  return line.length > 100 ? `${line.slice(0, 97)}...` : line;
-}
-
-class TimeoutError extends Error {}
+export { describeError, type HttpCheckSpec } from './http-get';
 
 /**
  * Runs one check. Healthy iff an answer arrives with status < 500 (a 404 or a login redirect
@@ -64,59 +17,14 @@ class TimeoutError extends Error {}
  * `unhealthy` with a short `error` ('connection refused', 'timed out after 3 s',
  * 'host not found', 'TLS error: …', 'answered 503').
  */
-export function checkHttp(spec: HttpCheckSpec): Promise<HealthCheck> {
-  return new Promise((resolve) => {
-    const started = performance.now();
-    let settled = false;
-    const finish = (result: Omit<HealthCheck, 'checkedAt'>): void => {
-      if (settled) return;
-      settled = true;
-      resolve({ ...result, checkedAt: Date.now() });
-    };
-    const hostHeader = spec.hostHeader ?? `${spec.host.includes(':') ? `[${spec.host}]` : spec.host}:${spec.port}`;
-    const sniName = hostHeader.replace(/:[0-9]+$/, '').replace(/^\[|\]$/g, '');
-    const options: https.RequestOptions = {
-      host: spec.host,
-      port: spec.port,
-      path: spec.path,
-      method: 'GET',
-      agent: false,
-      headers: { host: hostHeader, 'user-agent': 'cloudroof-health/1', accept: '*/*', connection: 'close' },
-    };
-    if (spec.scheme === 'https') {
-      // The target is the user's own service on this machine or LAN, usually with a
-      // self-signed or internal certificate; the check asks "is it up", not "is it trusted"
-      // (the edge serves the public certificate), so the certificate is not verified.
-      options.rejectUnauthorized = false;
-      if (isIP(sniName) === 0) options.servername = sniName;
-    }
-    let req: http.ClientRequest;
-    try {
-      req = (spec.scheme === 'https' ? https : http).request(options);
-    } catch (err) {
-      finish({ state: 'unhealthy', error: short((err as Error).message) });
-      return;
-    }
-    const timer = setTimeout(() => req.destroy(new TimeoutError('timeout')), spec.timeoutMs);
-    timer.unref();
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      finish({ state: 'unhealthy', error: describeError(err, spec.timeoutMs) });
-    });
-    req.on('response', (res) => {
-      const status = res.statusCode ?? 0;
-      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
-      finish(status < 500
-        ? { state: 'healthy', status, latencyMs }
-        : { state: 'unhealthy', status, latencyMs, error: `answered ${status}` });
-      // Discard the body; the deadline timer still bounds a body that never ends.
-      res.on('error', () => {});
-      res.on('end', () => clearTimeout(timer));
-      res.on('close', () => clearTimeout(timer));
-      res.resume();
-    });
-    req.end();
-  });
+export async function checkHttp(spec: HttpCheckSpec): Promise<HealthCheck> {
+  const r = await httpGet(spec);
+  const checkedAt = Date.now();
+  if (!r.ok) return { state: 'unhealthy', error: r.error, checkedAt };
+  const { status, latencyMs } = r;
+  return status < 500
+    ? { state: 'healthy', status, latencyMs, checkedAt }
+    : { state: 'unhealthy', status, latencyMs, error: `answered ${status}`, checkedAt };
 }
 
 /** A check the {@link HealthMonitor} repeats: {@link HttpCheckSpec} every `intervalS` seconds. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { defaultDiscovery, DiscoverySettings } from '../../shared/discovery';
 import { ControlError } from '../../shared/protocol';
+import { validateInterfaceName } from '../engine/wireguard/iface-name';
 import { readJsonFile, writeFileAtomic, writeJsonFile } from './atomic-file';
 
 const prefsSchema = z.object({
@@ -23,6 +24,12 @@ const prefsSchema = z.object({
   })).max(64).default([]),
   /** How this node finds peers beyond the LAN (issue 3); defaults as Go wgmesh. */
   discovery: DiscoverySettings.default(DiscoverySettings.parse({})),
+  /**
+   * Overrides of `--interface` and `--listen-port` (PATCH /v1/prefs). A value this platform
+   * cannot use (a hand-edited file) is dropped on load rather than voiding the whole file.
+   */
+  interfaceName: z.string().refine((n) => validateInterfaceName(n) === null).optional().catch(undefined),
+  listenPort: z.number().int().min(1).max(65535).optional().catch(undefined),
   /** Edge mode and its settings; absent = never enabled. */
   edge: z.object({
     enabled: z.boolean(), certDir: z.string(), cacheSize: z.string(), maxBody: z.string(),
@@ -42,6 +49,7 @@ export class PrefsFile {
 
   private get prefsPath(): string { return path.join(this.stateDir, 'prefs.json'); }
   private get secretPath(): string { return path.join(this.stateDir, 'secret'); }
+  private get interfacePath(): string { return path.join(this.stateDir, 'last-interface'); }
 
   /** Loads prefs; a missing or corrupt file yields the defaults (corruption is reported). */
   async load(onCorrupt?: (msg: string) => void): Promise<StoredPrefs> {
@@ -76,6 +84,21 @@ export class PrefsFile {
   async restoreSecret(previous: string | undefined): Promise<void> {
     if (previous === undefined) await fs.rm(this.secretPath, { force: true });
     else await this.saveSecret(previous);
+  }
+
+  /**
+   * The name of the last mesh interface this node created (recorded before creating it), so a
+   * start after a crash removes a leftover of it even when the name has changed since. Undefined
+   * when none was recorded or the record is not a valid name (it becomes an `ip` argument).
+   */
+  async loadLastInterface(): Promise<string | undefined> {
+    const name = (await fs.readFile(this.interfacePath, 'utf8').catch(() => '')).trim();
+    return name !== '' && validateInterfaceName(name) === null ? name : undefined;
+  }
+
+  /** Records the interface about to be created (see {@link loadLastInterface}); rejects like {@link save}. */
+  async saveLastInterface(name: string): Promise<void> {
+    await writeFileAtomic(this.interfacePath, name + '\n', 0o600).catch((err: unknown) => { throw stateWriteError(this.interfacePath, err); });
   }
 
   /** Stores the secret (0600) atomically; a failed write rejects like {@link save}. */

@@ -94,6 +94,9 @@ export type UnaryEndpointName = { [N in EndpointName]: (typeof endpoints)[N] ext
 /** Names of the NDJSON stream endpoints. */
 export type StreamEndpointName = Exclude<EndpointName, UnaryEndpointName>;
 
+/** Names of the NDJSON stream endpoints that take a request body (POST). */
+export type PostStreamEndpointName = { [N in StreamEndpointName]: (typeof endpoints)[N]['method'] extends 'POST' ? N : never }[StreamEndpointName];
+
 /** Request body type of endpoint `N` (`undefined` when it takes none). */
 export type RequestOf<N extends EndpointName> =
   (typeof endpoints)[N]['request'] extends z.ZodType ? z.infer<(typeof endpoints)[N]['request']> : undefined;

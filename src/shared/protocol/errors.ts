@@ -23,12 +23,20 @@ export const ERROR_STATUS = {
   'invalid-site': 400,
   /** A DHT bootstrap node or STUN server that is not host:port. */
   'invalid-server': 400,
+  /** A web console request without the right `x-cloudroof-token` header. */
+  'unauthorized': 401,
   'forbidden': 403,
+  /** A web console request whose Host header is not the console's own loopback address (DNS rebinding). */
+  'forbidden-host': 403,
+  /** A state-changing web console request from another origin (`Origin`, `Sec-Fetch-Site`). */
+  'cross-origin': 403,
   'not-found': 404,
   /** Withdrawing a prefix this node does not advertise. */
   'not-advertised': 404,
   /** Removing a site this node does not expose. */
   'site-not-found': 404,
+  /** Verifying through an edge that is not known (no capability or site report from it), or with no edge at all. */
+  'edge-not-found': 404,
   'method-not-allowed': 405,
   'request-timeout': 408,
   'already-joined': 409,

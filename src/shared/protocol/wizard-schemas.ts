@@ -98,6 +98,10 @@ export type EdgesResponse = z.infer<typeof EdgesResponse>;
 export const DEFAULT_VERIFY_UPLOAD_BYTES = 8 * 1024 * 1024;
 /** Largest verification upload, in bytes. */
 export const MAX_VERIFY_UPLOAD_BYTES = 256 * 1024 * 1024;
+/** Default path of the verification's websocket check. */
+export const DEFAULT_VERIFY_WEBSOCKET_PATH = '/ws';
+/** Default path of the verification's SSE check. */
+export const DEFAULT_VERIFY_SSE_PATH = '/sse';
 
 /**
  * Body of POST /v1/sites/verify: check a site this node exposes end to end through edges
@@ -108,8 +112,16 @@ export const MAX_VERIFY_UPLOAD_BYTES = 256 * 1024 * 1024;
  */
 export const VerifySiteRequest = z.strictObject({
   name: Text(64),
+  /** Edges to go through, each by public key, mesh IPv4 or hostname (default: every edge that reported on the site). */
   edges: z.array(z.string().max(64)).max(32).optional(),
   uploadBytes: z.number().int().min(1024).max(MAX_VERIFY_UPLOAD_BYTES).optional(),
+  /**
+   * Paths of the checks, each checked like a health path (`invalid-site`). Defaults: the
+   * websocket check at {@link DEFAULT_VERIFY_WEBSOCKET_PATH}, SSE at {@link DEFAULT_VERIFY_SSE_PATH},
+   * and the upload POSTed to the site's health path (the edge must answer it like the service,
+   * whatever the service answers a POST there).
+   */
+  paths: z.strictObject({ websocket: Text(256).optional(), sse: Text(256).optional(), upload: Text(256).optional() }).optional(),
 });
 /** Body of POST /v1/sites/verify. */
 export type VerifySiteRequest = z.infer<typeof VerifySiteRequest>;

@@ -26,6 +26,8 @@ describe('validateInterfaceName (spec 4.1, 6.1.11)', () => {
     ['wg\u00000', /only letters/],
     ['wgé', /only letters/],
     ['', /must not be empty/],
+    ['all', /Linux reserves it/],
+    ['default', /Linux reserves it/],
   ])('rejects %j on Linux', (name, why) => {
     expect(validateInterfaceName(name, 'linux')).toMatch(why);
   });

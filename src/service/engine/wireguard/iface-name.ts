@@ -8,6 +8,8 @@ const linuxName = /^[A-Za-z][A-Za-z0-9_-]*$/;
 const darwinName = /^utun[0-9]+$/;
 /** IFNAMSIZ − 1: Linux interface names are at most 15 bytes. */
 const linuxMaxBytes = 15;
+/** Names the kernel refuses for a device: they are the per-family sysctl directories (`net.ipv4.conf.all`). */
+const linuxReserved = new Set(['all', 'default']);
 
 /**
  * Checks `name` for `platform` (`process.platform` values; anything other than `darwin` gets
@@ -25,6 +27,7 @@ export function validateInterfaceName(name: string, platform: NodeJS.Platform = 
   if (!linuxName.test(name)) {
     return `invalid interface name ${shown}: it must start with a letter and contain only letters, digits, "_" and "-"`;
   }
+  if (linuxReserved.has(name)) return `invalid interface name ${shown}: Linux reserves it (net.ipv4.conf.${name})`;
   return null;
 }
 
