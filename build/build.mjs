@@ -32,6 +32,8 @@ if (Object.keys(desktop).length > 0) {
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    // Minified: the preload is parsed each time a window opens (zod is most of it).
+    minify: true,
     sourcemap: 'linked',
     logLevel: 'warning',
     external: ['electron'],

@@ -4,7 +4,7 @@
  * hash router reads it), then the store is fed (events first, then the initial fetches), then
  * React renders. Styles are plain CSS files bundled by Vite (no inline styles: the CSP forbids them).
  */
-import './zod-config';
+import '../shared/zod-jitless';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { pickApi } from './api';
