@@ -36,6 +36,19 @@ export default defineConfig({
         },
       },
       {
+        // End to end in headless Chromium (Debian's, via playwright-core) through the web console
+        // against real services in network namespaces (root): the desktop UI's flows for real.
+        // Screenshots of every screen land in test-results/e2e/.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
         // Hardening (HARDENING.md): property-based fuzzing of everything parsed from the network
         // and of the control API, plus a live flood against a netns mesh (root). Serial: the flood
         // measures ping loss and RSS, which other suites running at the same time would skew.
