@@ -5,11 +5,13 @@
  * Prints figures and writes bench/results/*.json. Never fails because the machine is slow; root
  * and wireguard-go needed (edge mode also nginx, openssl, curl, wrk, fping).
  * `BENCH_ONLY=edge` runs only the edge benchmark; `BENCH_ONLY=nat` only time-to-mesh across NAT
- * routers (public↔NAT, NAT↔NAT, relayed; bench/nat.ts, also nftables).
+ * routers (public↔NAT, NAT↔NAT, relayed; bench/nat.ts, also nftables); `BENCH_ONLY=desktop` only
+ * the desktop app's figures (tray toggle, renderer bundle, idle CPU; bench/desktop.ts).
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRepoRoot } from '../src/cli/lab/cluster';
+import { measureBundle, measureTray } from './desktop';
 import { measureEdge } from './edge';
 import { measureIdleFootprint } from './idle-footprint';
 import { measureNat } from './nat';
@@ -33,6 +35,10 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_ONLY === 'nat') {
     await natBench(root);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'desktop') {
+    await desktopBench(root);
     return;
   }
   const plan: [number, number][] = [[2, Number(process.env.BENCH_RUNS_2 ?? 7)], [10, Number(process.env.BENCH_RUNS_10 ?? 3)], [20, Number(process.env.BENCH_RUNS_20 ?? 3)]];
@@ -68,6 +74,7 @@ async function main(): Promise<void> {
   writeResult(root, 'routes', { date: new Date().toISOString(), ...routes });
   await edgeBench(root);
   await natBench(root);
+  await desktopBench(root);
   const footprint = await measureIdleFootprint(11, Number(process.env.BENCH_IDLE_S ?? 60), log);
   const file = writeResult(root, 'time-to-mesh', {
     date: new Date().toISOString(), machine: { cpus: cpuCount(), node: process.version },
@@ -88,6 +95,13 @@ async function natBench(root: string): Promise<void> {
   log('time-to-mesh across NAT routers (internet lab: DHT bootstrap, STUN, cone and symmetric NAT, an introducer):');
   const nat = await measureNat(log);
   log(`wrote ${writeResult(root, 'nat', { date: new Date().toISOString(), ...nat })}`);
+}
+
+async function desktopBench(root: string): Promise<void> {
+  log('desktop app (tray toggle against a real service, renderer bundle, idle CPU):');
+  const bundle = await measureBundle(root, log);
+  const tray = await measureTray(log, Number(process.env.BENCH_TRAY_RUNS ?? 7), Number(process.env.BENCH_IDLE_S ?? 30));
+  log(`wrote ${writeResult(root, 'desktop', { date: new Date().toISOString(), bundle, tray })}`);
 }
 
 function cpuCount(): number {

@@ -18,6 +18,9 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   logLevel: 'warning',
+  // The desktop benchmark builds a reference page with Vite at run time (a dev dependency, present
+  // wherever benchmarks run); nothing else imports it.
+  external: ['vite'],
   // CommonJS dependencies bundled into ESM still call require() for builtins.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });

@@ -115,7 +115,9 @@ describe.skipIf(skipReason !== '')(`scripts/install.sh in a clean Debian ${SUITE
     const out = timed('run service + uninstall', () => root.ok(`
       ip link set lo up
       cloudroofd >/tmp/cloudroofd.log 2>&1 &
-      for i in $(seq 1 100); do [ -S /run/cloudroof/cloudroofd.sock ] && break; sleep 0.1; done
+      # The socket is born 0600 and handed to the group right after: wait for that hand-over (up
+      # to 30 s on a loaded machine), or the stat below shows the service failed to make it.
+      for i in $(seq 1 300); do [ "$(stat -c %a /run/cloudroof/cloudroofd.sock 2>/dev/null)" = 660 ] && break; sleep 0.1; done
       stat -c 'socket %a %U:%G' /run/cloudroof/cloudroofd.sock
       su alice -c 'cloudroof status --json' >/dev/null && echo 'alice reached the service'
       ${UNINSTALL} --remove-deps

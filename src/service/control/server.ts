@@ -3,8 +3,9 @@
  * of the control channel"; debuggable with `curl --unix-socket`).
  *
  * Lifecycle: `startControlServer` checks the socket directory, refuses to start when another
- * service answers on the socket (a dead socket is removed), listens with the socket born 0600,
- * then relaxes it to 0660 for the control group when that group exists. Each request is routed
+ * service answers on the socket (a dead socket is removed), listens on a staging name with the
+ * socket born 0600, relaxes it to 0660 for the control group when that group exists, then renames
+ * it into place. Each request is routed
  * through the shared `endpoints` table, its body validated, the handler run, and the result
  * validated (and stripped of undeclared members) before it is sent. The NDJSON streams are
  * served by watch.ts and logs.ts (GET) and post-stream.ts (POST: the site verification).
@@ -14,7 +15,7 @@
  * a Unix socket connection, so there is no per-request caller check.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { lstat, unlink } from 'node:fs/promises';
+import { lstat, rename, unlink } from 'node:fs/promises';
 import { ControlError, endpoints, matchEndpoint, type UnaryEndpointName } from '../../shared/protocol';
 import type { Logger } from '../log';
 import { LogBuffer } from '../log-buffer';
@@ -78,9 +79,22 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       sendError(res, new ControlError('internal', 'internal error'));
     });
   });
-  await listenStrict(server, socketPath);
+  // Bound under a staging name, handed to the group, then renamed into place (atomic): a client
+  // never finds the socket before its final mode, so a group member is never refused while the
+  // service starts (the installer and the desktop app connect the moment the socket appears).
+  const staging = `${socketPath}.${process.pid}.new`;
+  await unlink(staging).catch(() => undefined);
+  await listenStrict(server, staging);
   const group = opts.group ?? 'cloudroof';
-  const relaxed = await relaxToGroup(socketPath, group);
+  let relaxed: Awaited<ReturnType<typeof relaxToGroup>>;
+  try {
+    relaxed = await relaxToGroup(staging, group);
+    await rename(staging, socketPath);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await unlink(staging).catch(() => undefined);
+    throw err;
+  }
   if (relaxed === 'not-permitted') logger.warn('cannot hand the control socket to its group; keeping it 0600', { group });
   const { ino, mode } = await lstat(socketPath);
   logger.info('control socket listening', { path: socketPath, mode: (mode & 0o777).toString(8), ...(relaxed === 'relaxed' ? { group } : {}) });
