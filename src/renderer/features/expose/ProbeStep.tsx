@@ -12,7 +12,7 @@ export function ProbeStep({ wizard }: { wizard: ExposeWizard }) {
   const retry = <Button onClick={() => void wizard.probe.run()} busy={busy} busyLabel="Checking…">Check again</Button>;
   return (
     <div className="stack">
-      <p>Checking that <code>{target}</code> answers…</p>
+      <p>{busy || !p ? <>Checking that <code>{target}</code> answers…</> : <>Checked <code>{target}</code>.</>}</p>
       <p className="hint" role="status">{busy ? 'Sending a request…' : ''}</p>
       {error && <Banner tone="error" title="The check could not run" actions={retry}>{error.message}</Banner>}
       {p && !p.ok && (
