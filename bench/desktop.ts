@@ -9,6 +9,7 @@
  * - idle CPU of the app: Electron cannot run here, so only main's own logic is measured (the
  *   process hosting it, connected and idle), against an idle Node process as reference.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +18,11 @@ import { build as viteBuild } from 'vite';
 import { LabCluster, waitFor } from '../src/cli/lab/cluster';
 import { waitForPeerCounts } from '../src/cli/lab/mesh-check';
 import { startDesktop, type Desktop } from '../src/main/desktop';
+import { fakeDesktopDeps } from '../src/main/fake-desktop';
 import { FakeElectron, type FakeTray } from '../src/main/fake-electron';
 import { generateSecretToken } from '../src/shared/mesh/secret';
 import { callJson } from './control-http';
+import { cpuTicks } from './proc';
 import { median, round } from './stats';
 
 type Log = (s: string) => void;
@@ -104,15 +107,7 @@ export async function measureTray(log: Log, runs = 7, idleS = 30): Promise<Recor
     await Promise.all([0, 1].map((i) => callJson(cluster.socketPath(i), 'POST', '/v1/join', { secret })));
     await waitForPeerCounts(cluster, { timeoutMs: 30_000 });
     await callJson(cluster.socketPath(0), 'POST', '/v1/leave', {});
-    desktop = await startDesktop({
-      electron, platform: 'linux', argv: ['cloudroof', '--hidden'],
-      paths: { renderer: join(dir, 'renderer'), preload: join(dir, 'preload.cjs'), settingsFile: join(dir, 'settings.json') },
-      trayIcon: (name) => electron.image(`/assets/tray-${name}.png`), socketPath: cluster.socketPath(0),
-      serviceInstalled: async () => true, installedByApp: async () => true,
-      installSpec: async () => { throw new Error('not used'); }, elevator: { run: async () => ({ stdout: '', stderr: '' }) },
-      updater: { configured: () => false, setAutoDownload: () => undefined, setAutoInstallOnAppQuit: () => undefined, on: () => undefined, checkForUpdates: async () => null, quitAndInstall: () => undefined },
-      loginItems: { set: async () => undefined }, detectTray: async () => ({ available: true }),
-    });
+    desktop = await startDesktop(fakeDesktopDeps(electron, dir, cluster.socketPath(0), { argv: ['cloudroof', '--hidden'] }));
     const tray = electron.trays[0] as FakeTray;
     const line = watchStatusLine(tray);
     await waitFor(() => tray.labels()[0] === 'Disconnected', { timeoutMs: 20_000, what: 'the tray to show the service' });
@@ -161,18 +156,14 @@ export async function measureTray(log: Log, runs = 7, idleS = 30): Promise<Recor
 
 /** CPU seconds per minute of this process while idle, against a child Node process doing nothing. */
 async function idleCpu(seconds: number): Promise<{ app_cpu_s_per_min: number; reference_cpu_s_per_min: number; seconds: number }> {
-  const { spawn } = await import('node:child_process');
   const ref = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
   await sleep(1000);
-  const refTicks = (): number => {
-    const f = readFileSync(`/proc/${ref.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return Number(f[11]) + Number(f[12]);
-  };
+  const refPid = ref.pid ?? 0;
   const before = process.cpuUsage();
-  const refBefore = refTicks();
+  const refBefore = cpuTicks(refPid);
   await sleep(seconds * 1000);
   const used = process.cpuUsage(before);
-  const refUsed = (refTicks() - refBefore) / 100;
+  const refUsed = (cpuTicks(refPid) - refBefore) / 100;
   ref.kill('SIGKILL');
   const perMin = (s: number): number => (s / seconds) * 60;
   return { app_cpu_s_per_min: perMin((used.user + used.system) / 1e6), reference_cpu_s_per_min: perMin(refUsed), seconds };

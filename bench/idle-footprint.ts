@@ -4,9 +4,9 @@
  * Go wgmesh spawns 141–243 per minute, TESTING.md).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import type { LabCluster } from '../src/cli/lab/cluster';
 import { callJson } from './control-http';
+import { cpuTicks, rssKiB } from './proc';
 import { round } from './stats';
 import { measureTimeToMesh } from './time-to-mesh';
 
@@ -42,15 +42,7 @@ function pidOf(cluster: LabCluster): number {
   return Number(out[0]);
 }
 
-function rssKiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0);
-}
-
 async function sample(cluster: LabCluster, pid: number): Promise<Sample> {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const cpuTicks = Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15)
   const status = await callJson(cluster.socketPath(0), 'GET', '/v1/status') as { processesSpawned?: number };
-  return { rssKiB: rssKiB(pid), cpuTicks, spawned: status.processesSpawned ?? Number.NaN };
+  return { rssKiB: rssKiB(pid), cpuTicks: cpuTicks(pid), spawned: status.processesSpawned ?? Number.NaN };
 }

@@ -46,6 +46,11 @@ export function stringOption(values: OptionValues, name: string): string | undef
   return typeof v === 'string' ? v : undefined;
 }
 
+/** Every value of a string option given several times (`multiple: true`), in order; [] if absent. */
+export function stringListOption(values: OptionValues, name: string): string[] {
+  return [values[name]].flat().filter((x): x is string => typeof x === 'string');
+}
+
 /** A boolean option's value. */
 export function flagOption(values: OptionValues, name: string): boolean {
   return values[name] === true;

@@ -1,6 +1,6 @@
 /** Human formatting for the CLI's text output: byte sizes, ages, aligned tables. */
 
-export { formatAge, formatBytes } from '../shared/human-format';
+export { formatAge, formatBytes, nodeName } from '../shared/human-format';
 
 /** Rows as text columns separated by two spaces, the first row being the header. */
 export function formatTable(rows: readonly (readonly string[])[]): string {

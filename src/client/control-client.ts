@@ -76,11 +76,7 @@ export class ControlClient {
     await this.checkSocket();
     const def = endpoints.watch;
     const res = await openStream({ socketPath: this.socketPath, method: def.method, path: def.path, timeoutMs: this.timeoutMs, signal });
-    if (res.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res as AsyncIterable<Buffer>) chunks.push(chunk);
-      parseResponse({ status: res.statusCode ?? 0, contentType: '', body: Buffer.concat(chunks).toString('utf8') }, def.response);
-    }
+    await rejectErrorStatus(res, def.response);
     let first = true;
     try {
       for await (const line of ndjsonLines(res)) {

@@ -5,6 +5,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { lstat } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 import { JSON_MEDIA_TYPE } from '../shared/protocol';
 
 /** Kinds of local (not service-reported) failures. */
@@ -102,11 +103,15 @@ export function openStream(opts: RequestOptions): Promise<IncomingMessage> {
 /** Largest NDJSON line the client accepts. */
 const MAX_LINE_BYTES = 1024 * 1024;
 
-/** The non-empty lines of an NDJSON response body, as they arrive. */
+/**
+ * The non-empty lines of an NDJSON response body, as they arrive. Bytes are decoded across chunk
+ * boundaries (a character split between two chunks stays whole).
+ */
 export async function* ndjsonLines(res: IncomingMessage): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8');
   let buffered = '';
   for await (const chunk of res as AsyncIterable<Buffer>) {
-    buffered += chunk.toString('utf8');
+    buffered += decoder.write(chunk);
     let nl: number;
     while ((nl = buffered.indexOf('\n')) >= 0) {
       const line = buffered.slice(0, nl);
@@ -118,6 +123,7 @@ export async function* ndjsonLines(res: IncomingMessage): AsyncGenerator<string>
       throw new ClientError('bad-response', 'cloudroofd sent an overlong line');
     }
   }
+  buffered += decoder.end();
   if (buffered.trim() !== '') yield buffered;
 }
 

@@ -5,7 +5,7 @@
  */
 import { ClientError } from '../client/transport';
 import { ControlError, PROTOCOL_VERSION, type VersionInfo } from '../shared/protocol';
-import type { ConnectionState } from '../shared/ipc';
+import { addToGroupCommand, startServiceCommand, type ConnectionState } from '../shared/ipc';
 
 /** A failure main reports with a kebab-case code (kept by the IPC layer) and a safe message. */
 export class ConnectionError extends Error {
@@ -13,16 +13,6 @@ export class ConnectionError extends Error {
     super(message);
     this.name = 'ConnectionError';
   }
-}
-
-/** The command that adds the current user to group cloudroof. */
-export function addToGroupCommand(platform: string): string {
-  return platform === 'darwin' ? 'sudo dseditgroup -o edit -a "$USER" -t user cloudroof' : 'sudo usermod -aG cloudroof "$USER"';
-}
-
-/** The command that starts an installed service. */
-export function startServiceCommand(platform: string): string {
-  return platform === 'darwin' ? 'sudo launchctl kickstart system/com.cloudroof.cloudroofd' : 'sudo systemctl start cloudroofd';
 }
 
 /** The state for a service that answers with protocol `v.protocolVersion` ≠ ours. */

@@ -60,7 +60,6 @@ export interface WindowPort {
   hide(): void;
   restore(): void;
   isMinimized(): boolean;
-  isVisible(): boolean;
   isDestroyed(): boolean;
   /** `close` (preventable): the user closes the window. */
   onClose(listener: (e: { preventDefault(): void }) => void): void;

@@ -39,7 +39,6 @@ function adaptWindow(win: Electron.BrowserWindow): WindowPort {
     hide: () => win.hide(),
     restore: () => win.restore(),
     isMinimized: () => win.isMinimized(),
-    isVisible: () => win.isVisible(),
     isDestroyed: () => win.isDestroyed(),
     onClose: (listener) => { win.on('close', (e) => listener(e)); },
     onClosed: (listener) => { win.on('closed', listener); },

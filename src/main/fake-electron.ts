@@ -59,7 +59,6 @@ export class FakeWindow implements WindowPort {
   hide(): void { this.visible = false; }
   restore(): void { this.minimized = false; }
   isMinimized(): boolean { return this.minimized; }
-  isVisible(): boolean { return this.visible; }
   isDestroyed(): boolean { return this.destroyed; }
   onClose(listener: (e: { preventDefault(): void }) => void): void { this.closeListeners.push(listener); }
   onClosed(listener: () => void): void { this.closedListeners.push(listener); }

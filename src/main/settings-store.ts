@@ -5,7 +5,8 @@
  * login items, or on Linux an XDG autostart entry (~/.config/autostart/cloudroof.desktop)
  * created or removed. A missing file means this is the app's first run.
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AppSettings, type AppSettingsPatch } from '../shared/ipc';
 import type { AppStateStore } from './app-state';
@@ -21,9 +22,22 @@ export interface LoginItems {
 /** Writes `text` to `file` atomically (same directory, then rename). */
 export async function writeFileAtomic(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, text, { mode: 0o644 });
-  await rename(tmp, file);
+  // A name of its own per write (two settings changes may overlap), flushed before the rename so
+  // a crash leaves the old file or the new one, never a torn one; no stray temp file on failure.
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const fh = await open(tmp, 'w', 0o644);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }
 
 /** The autostart entry that starts `exec` hidden (tray only) at login. */

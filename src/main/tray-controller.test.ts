@@ -7,7 +7,7 @@ import { ControlError, type Status } from '../shared/protocol';
 import type { Route } from '../shared/ipc';
 import { AppStateStore } from './app-state';
 import { FakeElectron, type FakeTray } from './fake-electron';
-import { appState, connected, FakeConnection, status } from './test-fixtures';
+import { appState, connected, FakeConnection, peer, status } from './test-fixtures';
 import { TrayController } from './tray-controller';
 
 const routesAnswers = {
@@ -171,6 +171,32 @@ describe('tray controller', () => {
     conn.setState({ state: 'not-running' });
     await vi.advanceTimersByTimeAsync(120_000);
     expect(count()).toBe(3);
+  });
+
+  it('loads the routes once per connect, as the real connection delivers it (state, then the snapshot)', async () => {
+    start();
+    conn.snap = { status: connected(1, { routes: { advertised: 0, accepted: 0, conflicts: 0 } }), peers: [] };
+    conn.setState({ state: 'connected', serviceVersion: '1.2.3', serviceProtocol: 1 });
+    conn.pushStatus(conn.snap.status);
+    await settle();
+    expect(conn.names().filter((n) => n === 'detectRoutes')).toHaveLength(1);
+  });
+
+  it('leaves the tray alone when nothing it shows changed (counters, peer lists)', async () => {
+    start({}, connected(1));
+    await settle();
+    const writes: string[] = [];
+    const { setImage, setToolTip, setContextMenu } = t;
+    t.setImage = (i) => { writes.push('image'); setImage.call(t, i); };
+    t.setToolTip = (x) => { writes.push('tooltip'); setToolTip.call(t, x); };
+    t.setContextMenu = (m) => { writes.push('menu'); setContextMenu.call(t, m); };
+    conn.pushStatus(connected(1, { counters: { received: 5, accepted: 5, dropped: {} } }));
+    conn.pushPeers([peer(1, { rxBytes: 100 })]);
+    store.update({ settings: { launchAtLogin: true, autoUpdate: true } });
+    expect(writes).toEqual([]);
+    conn.pushStatus(connected(2));
+    expect(writes).toEqual(['tooltip', 'menu']);
+    expect(t.labels()[0]).toBe('Connected · 2 peers');
   });
 
   it('copies the mesh IP and opens screens', () => {

@@ -4,7 +4,9 @@
  * intent (join-intent.ts), copying the mesh IP, advertising or withdrawing a LAN route, opening
  * a screen, the updater, quitting. The full menu is the context menu (Linux trays only show
  * that). Routes are (re)loaded on connect, when the status's route summary changes, after a
- * route action, and every minute while connected (networks change).
+ * route action, and every minute while connected (networks change). Rendering is cheap when
+ * nothing shown changed: the tray's image, tooltip and menu are only replaced when they differ
+ * (watch events arrive for counters and peers the tray does not show).
  */
 import type { DetectResponse, RoutesCheck, RoutesState, Status, UnaryEndpointName } from '../shared/protocol';
 import type { AppState, Route } from '../shared/ipc';
@@ -52,6 +54,8 @@ export class TrayController {
   private routes: RoutesModel | null = null;
   private secretStored: boolean | undefined;
   private routesSummary = '';
+  /** What the tray shows now (icon, tooltip, menu as JSON), to skip unchanged updates. */
+  private shown: { icon?: TrayIconName; tooltip?: string; menu?: string } = {};
   private poll: ReturnType<typeof setInterval> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   readonly intent: JoinIntent;
@@ -69,9 +73,11 @@ export class TrayController {
   /** Creates the tray and follows the state. */
   start(): void {
     this.tray = this.o.electron.createTray(this.o.icon('disconnected'));
+    this.shown = { icon: 'disconnected' };
     this.unsubscribe.push(
       this.o.store.subscribe(() => this.render()),
-      this.o.connection.onWatch((e) => { if (e.type !== 'peers') this.onStatus(e.status); else this.render(); }),
+      // The menu shows the status's peer count, not the peer list: peers events change nothing here.
+      this.o.connection.onWatch((e) => { if (e.type !== 'peers') this.onStatus(e.status); }),
       this.o.connection.onState((s) => this.onConnection(s)),
     );
     this.render();
@@ -129,6 +135,9 @@ export class TrayController {
       this.intent.clear();
       return;
     }
+    // The snapshot that made the state `connected` is already held and comes next as a watch
+    // event: taking its route summary now keeps onStatus from loading the routes a second time.
+    this.routesSummary = JSON.stringify(this.o.connection.snapshot()?.status.routes ?? null);
     void this.refreshRoutes();
     this.poll = setInterval(() => { void this.refreshRoutes(); }, this.o.routesPollMs ?? 60_000);
   }
@@ -160,9 +169,11 @@ export class TrayController {
       app: this.o.store.get(), status: snap?.status ?? null, routes: this.routes,
       ...(this.secretStored !== undefined ? { secretStored: this.secretStored } : {}),
     });
-    this.tray.setImage(this.o.icon(view.icon));
-    this.tray.setToolTip(view.tooltip);
-    this.tray.setContextMenu(view.items.map((i) => this.toMenuItem(i)));
+    if (view.icon !== this.shown.icon) this.tray.setImage(this.o.icon(view.icon));
+    if (view.tooltip !== this.shown.tooltip) this.tray.setToolTip(view.tooltip);
+    const menu = JSON.stringify(view.items);
+    if (menu !== this.shown.menu) this.tray.setContextMenu(view.items.map((i) => this.toMenuItem(i)));
+    this.shown = { icon: view.icon, tooltip: view.tooltip, menu };
   }
 
   private toMenuItem(item: TrayItem): MenuItem {

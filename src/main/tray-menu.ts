@@ -6,6 +6,7 @@
  * unit-tested as data; tray-controller.ts turns actions into effects. The join toggle shows the
  * expected state (AppState.expected) while the service has not confirmed it yet.
  */
+import { connectedLabel } from '../shared/human-format';
 import type { AppState, Route } from '../shared/ipc';
 import type { Status, TunnelState } from '../shared/protocol';
 
@@ -83,7 +84,7 @@ export function shownTunnelState(app: AppState, status: Status): TunnelState {
 function statusLine(app: AppState, status: Status | null): string {
   if (app.connection.state !== 'connected' || !status) return SERVICE_LINES[app.connection.state === 'connected' ? 'connecting' : app.connection.state];
   const tunnel = shownTunnelState(app, status);
-  if (tunnel === 'connected') return `Connected · ${status.peerCount} ${status.peerCount === 1 ? 'peer' : 'peers'}`;
+  if (tunnel === 'connected') return connectedLabel(status.peerCount);
   if (tunnel === 'connecting') return 'Connecting…';
   if (tunnel === 'error') return shorten(`Error: ${status.lastError?.message ?? 'the tunnel failed'}`);
   return 'Disconnected';

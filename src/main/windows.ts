@@ -128,11 +128,6 @@ export class WindowManager {
     return w && !w.isDestroyed() && !w.webContents.isDestroyed() ? [w.webContents] : [];
   }
 
-  /** Whether the main window exists and is shown. */
-  visible(): boolean {
-    return this.main !== undefined && !this.main.isDestroyed() && this.main.isVisible();
-  }
-
   private create(route?: Route): WindowPort {
     const win = this.o.electron.createWindow(mainWindowOptions(this.o.preload, this.o.icon));
     win.onClose((e) => {

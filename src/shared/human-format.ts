@@ -25,3 +25,13 @@ export function formatAge(at: number | null | undefined, now: number): string {
   if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
   return `${Math.floor(s / 86400)}d ago`;
 }
+
+/** A peer's or edge's name: its hostname, else the start of its public key (`AbCdEfGh…`). */
+export function nodeName(n: { hostname?: string | undefined; publicKey: string }): string {
+  return n.hostname || `${n.publicKey.slice(0, 8)}…`;
+}
+
+/** The status line of a connected node: `Connected · 1 peer`, `Connected · 3 peers`. */
+export function connectedLabel(peerCount: number): string {
+  return `Connected · ${peerCount} ${peerCount === 1 ? 'peer' : 'peers'}`;
+}

@@ -36,11 +36,7 @@ describe.skipIf(skip !== '')('desktop UI through the web console against real se
   let shot = 0;
   const capture = (name: string) => snap(page, shots, ++shot, name);
 
-  const cliOk = async (i: number, args: string[], input?: string): Promise<string> => {
-    const r = await cluster.cli(i, args, { timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
-    if (r.code !== 0) throw new Error(`cloudroof ${args.join(' ')} on node ${i}: exit ${r.code}: ${r.stderr.trim()}`);
-    return r.stdout;
-  };
+  const cliOk = (i: number, args: string[], input?: string): Promise<string> => cluster.cliOk(i, args, { timeoutMs: 60_000, ...(input === undefined ? {} : { input }) });
   const pingsFrom = async (i: number, ip: string): Promise<boolean> =>
     (await cluster.lab.exec(i, ['fping', '-q', '-r', '0', '-t', '300', ip])).code === 0;
   const nav = (name: string) => page.getByRole('link', { name, exact: true }).click();

@@ -15,7 +15,8 @@ import { ErrorBody, MAX_BODY_BYTES } from '../../src/shared/protocol';
 import { ControlClient } from '../../src/client/control-client';
 import { DEFAULT_REQUEST_TIMEOUT_MS } from '../../src/service/control/server';
 import { silentLogger } from '../../src/service/log';
-import { countingBackend, startConsoleLab, VerifyBackend, type CallCounts, type ConsoleLab } from '../support/web-console';
+import { FakeBackend } from '../../src/service/control/fake';
+import { countingBackend, startConsoleLab, type CallCounts, type ConsoleLab } from '../support/web-console';
 import { RESULTS_DIR, RUNS, envInt, params } from './support/fuzz';
 import { raw, request, runSlowClients, type Outcome } from './support/raw-http';
 import { oracle, webCase } from './support/web-console-cases';
@@ -44,9 +45,7 @@ const req = (method: string, path: string, headers: Record<string, string | unde
   request(method, path, body, { host: hostHeader(), connection: 'close', ...headers });
 
 beforeAll(async () => {
-  const fake = new VerifyBackend();
-  fake.verifyMode = 'not-joined'; // streams end at once
-  const counted = countingBackend(fake);
+  const counted = countingBackend(new FakeBackend()); // no site, no mesh: verification streams end at once
   calls = counted.calls;
   lab = await startConsoleLab({ logger: silentLogger, backend: counted.backend });
 });

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +26,7 @@ import { findFreeListenPort } from '../../src/service/engine/wireguard/device';
 import { createLogger } from '../../src/service/log';
 import { PrefsFile } from '../../src/service/state/prefs';
 import { buildIfStale, runCli } from '../support/dist';
+import { freePort, httpRequest } from '../support/http';
 
 const TOKEN = 'wgmesh://v1/Y29udHJvbC1sb2NhbC1pbnRlZ3JhdGlvbi10ZXN0LXNlY3JldA';
 const RAW = TOKEN.slice('wgmesh://v1/'.length);
@@ -37,19 +38,9 @@ let prefsFile: PrefsFile;
 const logLines: string[] = [];
 const cleanups: (() => unknown)[] = [];
 
-/** One request to the control socket; the body parsed as JSON. */
-function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ socketPath, method, path, headers: data ? { 'content-type': 'application/json' } : {} }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as unknown, text }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
+/** One request to the control socket. */
+const call = (method: string, path: string, body?: unknown) =>
+  httpRequest({ socketPath }, method, path, body === undefined ? {} : { body: JSON.stringify(body) });
 const cli = (args: string[], input?: string) => runCli(['--socket', socketPath, ...args], { input });
 
 /** A child node process listening on 127.0.0.1 (a random port, printed on stdout). */
@@ -121,7 +112,7 @@ describe('POST /v1/sites/probe', () => {
     }));
     const r = await call('POST', '/v1/sites/probe', { target: `127.0.0.1:${port}` });
     expect(r.json).toEqual({ target: `http://127.0.0.1:${port}`, ok: true, status: 200, latencyMs: expect.any(Number), contentType: 'text/html', server: 'integration/1', title: 'Local app' });
-    const closed = await findClosedPort();
+    const closed = await freePort(); // nothing listens on it
     const dead = await call('POST', '/v1/sites/probe', { target: `http://127.0.0.1:${closed}` });
     expect([dead.status, (dead.json as ProbeSiteResponse).error]).toEqual([200, `connection refused: nothing listens on 127.0.0.1:${closed}`]);
     const bad = await call('POST', '/v1/sites/probe', { target: 'gopher://x:1' });
@@ -180,13 +171,4 @@ function bindUdp(): Promise<{ socket: Socket; port: number }> {
   const socket = createSocket('udp4');
   cleanups.push(() => { try { socket.close(); } catch { /* closed */ } });
   return new Promise((resolve) => socket.bind(0, '0.0.0.0', () => resolve({ socket, port: socket.address().port })));
-}
-
-/** A TCP port nothing listens on (bound, then released). */
-async function findClosedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
 }

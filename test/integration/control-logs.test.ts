@@ -1,7 +1,6 @@
 // GET /v1/logs on a real control server: the buffered entries first (counted in a header), then
 // live ones; `?follow=0` ends after the backlog; a client that does not read is disconnected;
 // close() ends the stream.
-import { request, type IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,33 +12,12 @@ import { MAX_LOG_STREAM_BUFFER_BYTES } from '../../src/service/control/logs';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { createLogger, type Logger } from '../../src/service/log';
 import { LogBuffer } from '../../src/service/log-buffer';
+import { httpRequest, openLines, type LineStream } from '../support/http';
 
-function get(socketPath: string, path: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => { request({ socketPath, path }, resolve).on('error', reject).end(); });
-}
-
-/** Collects the NDJSON lines of `res` as they arrive. */
-function collect(res: IncomingMessage): { entries: LogEntry[]; ended: Promise<void> } {
-  const entries: LogEntry[] = [];
-  let buf = '';
-  res.on('data', (c: Buffer) => {
-    buf += c.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      entries.push(JSON.parse(buf.slice(0, nl)) as LogEntry);
-      buf = buf.slice(nl + 1);
-    }
-  });
-  return { entries, ended: new Promise((resolve) => res.once('close', () => resolve())) };
-}
-
-const until = async (cond: () => boolean, ms = 3000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+/** Opens GET `path` (/v1/logs…) on the control socket. */
+const open = (socketPath: string, path: string): Promise<LineStream> => openLines({ socketPath }, 'GET', path);
+/** The messages of log entries read from a stream. */
+const msgs = (entries: unknown[]): string[] => entries.map((e) => (e as LogEntry).msg);
 
 describe('GET /v1/logs', () => {
   let dir: string;
@@ -63,47 +41,41 @@ describe('GET /v1/logs', () => {
   });
 
   it('sends the backlog with its count, then live entries', async () => {
-    const res = await get(socketPath, '/v1/logs');
-    expect(res.statusCode).toBe(200);
-    expect(res.headers['content-type']).toBe('application/x-ndjson');
-    expect(res.headers[LOG_BACKLOG_HEADER]).toBe('3'); // first, second, control socket listening
-    const got = collect(res);
-    await until(() => got.entries.length === 3);
-    expect(got.entries.map((e) => e.msg)).toEqual(['first', 'second', 'control socket listening']);
+    const s = await open(socketPath, '/v1/logs');
+    expect(s.status).toBe(200);
+    expect(s.headers['content-type']).toBe('application/x-ndjson');
+    expect(s.headers[LOG_BACKLOG_HEADER]).toBe('3'); // first, second, control socket listening
+    expect(msgs([await s.next(), await s.next(), await s.next()])).toEqual(['first', 'second', 'control socket listening']);
     log.child('mesh').error('live one', { peer: 'abcd1234' });
-    await until(() => got.entries.length >= 4);
-    expect(got.entries[3]).toMatchObject({ level: 'error', component: 'cloudroofd/mesh', msg: 'live one', fields: { peer: 'abcd1234' } });
-    res.destroy();
-    await until(() => logs.listenerCount === 0);
+    expect(await s.next()).toMatchObject({ level: 'error', component: 'cloudroofd/mesh', msg: 'live one', fields: { peer: 'abcd1234' } });
+    s.close();
+    await expect.poll(() => logs.listenerCount, { timeout: 3000 }).toBe(0);
   });
 
   it('ends after the backlog with ?follow=0', async () => {
-    const res = await get(socketPath, '/v1/logs?follow=0');
-    const got = collect(res);
-    await got.ended;
-    expect(got.entries.map((e) => e.msg)).toEqual(['first', 'second', 'control socket listening']);
+    const s = await open(socketPath, '/v1/logs?follow=0');
+    expect(msgs(await s.rest())).toEqual(['first', 'second', 'control socket listening']);
     expect(logs.listenerCount).toBe(0);
   });
 
   it('is ended by close()', async () => {
-    const res = await get(socketPath, '/v1/logs');
-    const got = collect(res);
-    await until(() => logs.listenerCount === 1);
+    const s = await open(socketPath, '/v1/logs');
+    await expect.poll(() => logs.listenerCount, { timeout: 3000 }).toBe(1);
     await server.close();
-    await got.ended;
+    await s.closed;
     expect(logs.listenerCount).toBe(0);
   });
 
   it('disconnects a client that stops reading', async () => {
-    const res = await get(socketPath, '/v1/logs');
-    res.pause();
+    const s = await open(socketPath, '/v1/logs');
+    s.res.pause();
     const seen: string[] = [];
     logs.subscribe((e) => seen.push(e.msg));
     const big = 'x'.repeat(64 * 1024);
     for (let i = 0; i * big.length < 2 * MAX_LOG_STREAM_BUFFER_BYTES; i++) log.debug('big', { big });
-    await until(() => logs.listenerCount === 1);
+    await expect.poll(() => logs.listenerCount, { timeout: 3000 }).toBe(1);
     expect(seen.filter((m) => m === 'log stream client is not reading; disconnecting it')).toHaveLength(1);
-    res.destroy();
+    s.close();
   });
 
   it('is read by the CLI client: backlog once, then live entries until aborted', async () => {
@@ -115,19 +87,15 @@ describe('GET /v1/logs', () => {
     const abort = new AbortController();
     const backlogs: number[] = [];
     const following = client.logs({ backlog: (b) => backlogs.push(b.length), live: (e) => live.push(e) }, { follow: true, signal: abort.signal });
-    await until(() => backlogs.length === 1 && logs.listenerCount === 1);
+    await expect.poll(() => backlogs.length === 1 && logs.listenerCount === 1, { timeout: 3000 }).toBe(true);
     log.info('after', { n: 3 });
-    await until(() => live.some((e) => e.msg === 'after'));
+    await expect.poll(() => live.some((e) => e.msg === 'after'), { timeout: 3000 }).toBe(true);
     abort.abort();
     await expect(following).resolves.toBeUndefined();
     expect(backlogs[0]).toBeGreaterThanOrEqual(3);
   });
 
   it('answers 405 to other methods', async () => {
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      request({ socketPath, path: '/v1/logs', method: 'POST' }, resolve).on('error', reject).end();
-    });
-    expect(res.statusCode).toBe(405);
-    res.resume();
+    expect((await httpRequest({ socketPath }, 'POST', '/v1/logs')).status).toBe(405);
   });
 });

@@ -1,7 +1,6 @@
 // The LAN route endpoints of the control server on a real Unix socket with FakeBackend: each
 // endpoint, canonical prefixes, invalid-route messages that quote nothing but address text,
 // the backend's refusals, and schema violations.
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,26 +9,11 @@ import { endpoints, ErrorBody, type AcceptedRoute, type WatchEvent } from '../..
 import { FakeBackend } from '../../src/service/control/fake';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { silentLogger } from '../../src/service/log';
+import { httpRequest, type HttpReply } from '../support/http';
 
 const SECRET = 'wgmesh://v1/control-routes-test-secret-0123456789abcdef';
 
-interface Reply { status: number; json: unknown }
-
-function send(socketPath: string, method: string, path: string, body?: unknown): Promise<Reply> {
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) };
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown }));
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
-}
-
-const error = (r: Reply): [number, string, string] => {
+const error = (r: HttpReply): [number, string, string] => {
   const { code, message } = ErrorBody.parse(r.json).error;
   return [r.status, code, message];
 };
@@ -43,9 +27,11 @@ describe('control server: routes', () => {
   let dir: string;
   let server: ControlServer;
   let backend: FakeBackend;
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> => send(server.socketPath, method, path, body);
-  const advertise = (body: unknown): Promise<Reply> => call('POST', '/v1/routes/advertise', body);
-  const withdraw = (body: unknown): Promise<Reply> => call('POST', '/v1/routes/withdraw', body);
+  /** One request to the control socket, `body` sent as JSON. */
+  const call = (method: string, path: string, body?: unknown): Promise<HttpReply> =>
+    httpRequest({ socketPath: server.socketPath }, method, path, body === undefined ? {} : { body: JSON.stringify(body) });
+  const advertise = (body: unknown): Promise<HttpReply> => call('POST', '/v1/routes/advertise', body);
+  const withdraw = (body: unknown): Promise<HttpReply> => call('POST', '/v1/routes/withdraw', body);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cr-routes-'));

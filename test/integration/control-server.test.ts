@@ -1,6 +1,5 @@
 // The control server on a real Unix socket with FakeBackend: every endpoint, every error class,
 // response schemas, and that the secret never leaves the service (responses and logs).
-import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,38 +8,21 @@ import { endpoints, ErrorBody, MAX_BODY_BYTES, type Peer } from '../../src/share
 import { FakeBackend } from '../../src/service/control/fake';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { createLogger } from '../../src/service/log';
+import { httpRequest, type HttpReply } from '../support/http';
 
 const SECRET = 'wgmesh://v1/control-server-test-secret-0123456789abcdef';
 const RAW = SECRET.slice('wgmesh://v1/'.length);
 const seen: string[] = [];
 const logLines: string[] = [];
 
-interface Reply { status: number; headers: Record<string, string | string[] | undefined>; text: string; json: unknown }
-
-function send(socketPath: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const h: Record<string, string> = { ...headers };
-    if (body !== undefined) {
-      h['content-type'] ??= 'application/json';
-      h['content-length'] = String(Buffer.byteLength(body));
-    }
-    const req = request({ socketPath, method, path, headers: h }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        seen.push(text);
-        let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+/** One request to the control socket; every answer is kept for the secret scan. */
+async function send(socketPath: string, method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<HttpReply> {
+  const r = await httpRequest({ socketPath }, method, path, { headers, body });
+  seen.push(r.text);
+  return r;
 }
 
-const errorCode = (r: Reply): string => ErrorBody.parse(r.json).error.code;
+const errorCode = (r: HttpReply): string => ErrorBody.parse(r.json).error.code;
 
 const peer: Peer = {
   publicKey: 'K1peerAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', hostname: 'alpha', meshIPv4: '10.42.1.2',
@@ -53,7 +35,7 @@ describe('control server', () => {
   let socketPath: string;
   let server: ControlServer;
   let backend: FakeBackend;
-  const call = (method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<Reply> =>
+  const call = (method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<HttpReply> =>
     send(socketPath, method, path, body, headers);
 
   beforeAll(async () => {

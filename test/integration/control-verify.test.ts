@@ -2,7 +2,6 @@
 // NDJSON framing with every line valid, errors before anything streams, the handler's signal
 // aborted when the client disconnects or the server closes; then the typed client's stream()
 // and `cloudroof expose verify` / `cloudroof edges` in-process against the same server.
-import { request, type IncomingMessage } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { FakeBackend } from '../../src/service/control/fake';
 import { FAKE_EDGE_KEY } from '../../src/service/control/fake-verify';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { silentLogger } from '../../src/service/log';
+import { httpRequest, openLines } from '../support/http';
 
 const site: ExposedSite = {
   name: 'blog', target: 'http://127.0.0.1:8080', hostnames: ['www.example.com'], healthPath: '/healthz', healthIntervalS: 10,
@@ -45,32 +45,16 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** POSTs `body` to /v1/sites/verify and resolves at the response head. */
-function open(body: string, method = 'POST'): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path: '/v1/sites/verify', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, resolve);
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function text(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-}
+const VERIFY = '/v1/sites/verify';
+/** The control socket of the suite's server. */
+const control = () => ({ socketPath });
 
 describe('POST /v1/sites/verify', () => {
   it('streams NDJSON lines, each a valid event, ending with done', async () => {
-    const res = await open(JSON.stringify({ name: 'blog', uploadBytes: 4096, paths: { websocket: '/socket' } }));
-    expect(res.statusCode).toBe(200);
+    const res = await httpRequest(control(), 'POST', VERIFY, { body: JSON.stringify({ name: 'blog', uploadBytes: 4096, paths: { websocket: '/socket' } }) });
+    expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/x-ndjson');
-    const lines = (await text(res)).split('\n');
+    const lines = res.text.split('\n');
     expect(lines.pop()).toBe('');
     const events = lines.map((l) => VerifyEvent.parse(JSON.parse(l)));
     expect(events).toHaveLength(9);
@@ -87,24 +71,22 @@ describe('POST /v1/sites/verify', () => {
       [JSON.stringify({ name: 'nope' }), 404, 'site-not-found'],
     ];
     for (const [body, status, code] of cases) {
-      const res = await open(body);
-      expect([res.statusCode, res.headers['content-type']], body).toEqual([status, 'application/json']);
-      expect(ErrorBody.parse(JSON.parse(await text(res))).error.code).toBe(code);
+      const res = await httpRequest(control(), 'POST', VERIFY, { body });
+      expect([res.status, res.headers['content-type']], body).toEqual([status, 'application/json']);
+      expect(ErrorBody.parse(JSON.parse(res.text)).error.code).toBe(code);
     }
-    const get = await open('', 'GET');
-    expect(get.statusCode).toBe(405);
-    await text(get);
+    expect((await httpRequest(control(), 'GET', VERIFY, { body: '' })).status).toBe(405);
   });
 
   it('aborts the verification when the client disconnects', async () => {
     backend.verify.hold = true;
     const before = backend.verify.aborted;
     try {
-      const res = await open(JSON.stringify({ name: 'blog' }));
-      expect(res.statusCode).toBe(200);
-      await new Promise<void>((resolve) => res.once('data', () => resolve()));
-      res.destroy();
-      await until(() => backend.verify.aborted === before + 1);
+      const res = await openLines(control(), 'POST', VERIFY, { body: JSON.stringify({ name: 'blog' }) });
+      expect(res.status).toBe(200);
+      await res.next();
+      res.close();
+      await expect.poll(() => backend.verify.aborted, { timeout: 5000 }).toBe(before + 1);
     } finally {
       backend.verify.hold = false;
     }
@@ -117,16 +99,11 @@ describe('POST /v1/sites/verify', () => {
     other.verify.hold = true;
     const path2 = join(dir, 'second.sock');
     const second = await startControlServer({ socketPath: path2, backend: other, logger: silentLogger });
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      request({ socketPath: path2, method: 'POST', path: '/v1/sites/verify', headers: { 'content-type': 'application/json' } }, resolve)
-        .on('error', reject).end(JSON.stringify({ name: 'blog' }));
-    });
-    await new Promise<void>((resolve) => res.once('data', () => resolve())); // streaming, held open by the fake
-    const ended = new Promise<void>((resolve) => res.once('close', () => resolve()));
-    res.resume();
+    const res = await openLines({ socketPath: path2 }, 'POST', VERIFY, { body: JSON.stringify({ name: 'blog' }) });
+    await res.next(); // streaming, held open by the fake
     await second.close();
-    await ended;
-    await until(() => other.verify.aborted === 1);
+    await res.closed;
+    await expect.poll(() => other.verify.aborted, { timeout: 5000 }).toBe(1);
   });
 
   it('the typed client streams events, and rejects with the service error before streaming', async () => {

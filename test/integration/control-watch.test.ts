@@ -1,7 +1,7 @@
 // The control server's streams and timeouts: /v1/watch starts with a snapshot and follows the
 // backend, unsubscribes when the client goes, is ended by close(), and outlives the request
 // timeout; slow request senders and oversized chunked bodies are cut off.
-import { request, type IncomingMessage } from 'node:http';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,44 +11,17 @@ import { WatchEvent, type Peer } from '../../src/shared/protocol';
 import { FakeBackend } from '../../src/service/control/fake';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { silentLogger } from '../../src/service/log';
+import { openLines, type LineStream } from '../support/http';
 
 const peer: Peer = {
   publicKey: 'K1peerAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=', meshIPv4: '10.42.1.2', lastHandshakeTime: null,
   rxBytes: 0, txBytes: 0, discoveredVia: ['lan'], path: 'none', lastSeen: 1_800_000_000_000,
 };
 
-/** Opens /v1/watch and yields parsed events one at a time. */
-async function openWatch(socketPath: string): Promise<{ res: IncomingMessage; next: () => Promise<WatchEvent>; close: () => void }> {
-  const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    request({ socketPath, path: '/v1/watch' }, resolve).on('error', reject).end();
-  });
-  const lines: string[] = [];
-  const waiters: ((line: string) => void)[] = [];
-  let buf = '';
-  res.on('data', (c: Buffer) => {
-    buf += c.toString('utf8');
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      const w = waiters.shift();
-      if (w) w(line); else lines.push(line);
-    }
-  });
-  const next = async (): Promise<WatchEvent> => {
-    const line = lines.shift() ?? await new Promise<string>((resolve) => waiters.push(resolve));
-    return WatchEvent.parse(JSON.parse(line));
-  };
-  return { res, next, close: () => res.destroy() };
-}
-
-const until = async (cond: () => boolean, ms = 2000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+/** Opens /v1/watch. */
+const openWatch = (socketPath: string): Promise<LineStream> => openLines({ socketPath }, 'GET', '/v1/watch');
+/** The next line of a watch, which must be a valid event. */
+const nextEvent = async (w: LineStream): Promise<WatchEvent> => WatchEvent.parse(await w.next());
 
 describe('control server streams and timeouts', () => {
   let dir: string;
@@ -69,29 +42,28 @@ describe('control server streams and timeouts', () => {
 
   it('starts with a snapshot, then delivers events, and unsubscribes on client close', async () => {
     const w = await openWatch(socketPath);
-    expect(w.res.statusCode).toBe(200);
-    expect(w.res.headers['content-type']).toBe('application/x-ndjson');
-    const first = await w.next();
+    expect(w.status).toBe(200);
+    expect(w.headers['content-type']).toBe('application/x-ndjson');
+    const first = await nextEvent(w);
     expect(first.type).toBe('snapshot');
     expect(backend.listenerCount).toBe(1);
     backend.setPeers([peer]);
-    expect(await w.next()).toEqual({ type: 'peers', peers: [peer] });
-    const status = await w.next();
+    expect(await nextEvent(w)).toEqual({ type: 'peers', peers: [peer] });
+    const status = await nextEvent(w);
     expect(status.type === 'status' && status.status.peerCount).toBe(1);
     w.close();
-    await until(() => backend.listenerCount === 0);
+    await expect.poll(() => backend.listenerCount, { timeout: 2000 }).toBe(0);
   });
 
   it('keeps a watch open past the request timeout, and close() ends it', async () => {
     const w = await openWatch(socketPath);
-    await w.next();
+    await nextEvent(w);
     await new Promise((r) => setTimeout(r, 700));
     backend.updateStatus({ tunnelState: 'connecting' });
-    const e = await w.next();
+    const e = await nextEvent(w);
     expect(e.type === 'status' && e.status.tunnelState).toBe('connecting');
-    const ended = new Promise<void>((resolve) => w.res.on('close', () => resolve()));
     await server.close();
-    await ended;
+    await w.closed;
     expect(backend.listenerCount).toBe(0);
   });
 

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wireName } from '../../src/shared/ipc';
 import { startDesktop, type Desktop, type DesktopDeps } from '../../src/main/desktop';
 import { FakeElectron, type FakeTray, type FakeWindow } from '../../src/main/fake-electron';
+import { fakeDesktopDeps } from '../../src/main/fake-desktop';
 import { FakeBackend } from '../../src/service/control/fake';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { silentLogger } from '../../src/service/log';
@@ -25,19 +26,7 @@ describe('desktop main wired to a real control server', () => {
   let electron: FakeElectron;
   let desktop: Desktop | null = null;
 
-  const deps = (patch: Partial<DesktopDeps> = {}): DesktopDeps => ({
-    electron, platform: 'linux', argv: ['cloudroof'],
-    paths: { renderer: join(dir, 'renderer'), preload: '/app/dist/desktop/preload.cjs', settingsFile: join(dir, 'userData', 'settings.json') },
-    trayIcon: (name) => electron.image(`/assets/tray-${name}.png`),
-    socketPath: join(dir, 'cloudroofd.sock'),
-    serviceInstalled: async () => true, installedByApp: async () => true,
-    installSpec: async () => { throw new Error('not used'); },
-    elevator: { run: async () => ({ stdout: '', stderr: '' }) },
-    updater: { configured: () => false, setAutoDownload: () => undefined, setAutoInstallOnAppQuit: () => undefined, on: () => undefined, checkForUpdates: async () => null, quitAndInstall: () => undefined },
-    loginItems: { set: async () => undefined },
-    detectTray: async () => ({ available: true }),
-    ...patch,
-  });
+  const deps = (patch: Partial<DesktopDeps> = {}): DesktopDeps => fakeDesktopDeps(electron, dir, join(dir, 'cloudroofd.sock'), patch);
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cr-desktop-'));

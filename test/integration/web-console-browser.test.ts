@@ -7,16 +7,14 @@
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { build, type Plugin } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeBackend } from '../../src/service/control/fake';
 import { silentLogger } from '../../src/service/log';
+import { CHROMIUM, launchChromium } from '../support/chromium';
 import { repoRoot } from '../support/dist';
-import { countingBackend, freePort, startConsoleLab, VerifyBackend, type CallCounts, type ConsoleLab } from '../support/web-console';
-
-const CHROMIUM = '/usr/bin/chromium';
-/** Launch flags that work on these machines (TESTING.md), and evil.example resolving to loopback. */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--host-resolver-rules=MAP evil.example 127.0.0.1'];
+import { freePort } from '../support/http';
+import { countingBackend, MESH_SECRET, startConsoleLab, verifyingBackend, type CallCounts, type ConsoleLab } from '../support/web-console';
 
 /** The page's script: the transport and the IPC client, wired as the renderer does, with what it saw. */
 const HARNESS = `
@@ -47,7 +45,7 @@ const INDEX = '<!doctype html><html><head><meta charset="utf-8"><title>harness</
 
 const canRun = existsSync(CHROMIUM);
 let lab: ConsoleLab;
-let backend: VerifyBackend;
+let backend: FakeBackend;
 let calls: CallCounts;
 let browser: Browser;
 let page: Page;
@@ -82,14 +80,16 @@ describe.skipIf(!canRun)('web console in Chromium', () => {
       stdin: { contents: HARNESS, resolveDir: repoRoot, loader: 'ts', sourcefile: 'harness.ts' },
       bundle: true, format: 'iife', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', plugins: [jitless],
     });
-    backend = new VerifyBackend();
+    backend = await verifyingBackend();
+    await backend.join({ secret: MESH_SECRET });
     const counted = countingBackend(backend);
     calls = counted.calls;
     lab = await startConsoleLab({ logger: silentLogger, backend: counted.backend, page: { index: INDEX, assets: { 'harness.js': out.outputFiles[0]!.text } } });
     evilPort = await freePort();
     evil = createServer((_req, res) => res.end('<!doctype html><title>evil</title><p>a foreign site</p>'));
     await new Promise<void>((resolve) => evil.listen(evilPort, '127.0.0.1', resolve));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, timeout: 60_000 });
+    // evil.example resolves to loopback: a rebound name.
+    browser = await launchChromium({ extraArgs: ['--host-resolver-rules=MAP evil.example 127.0.0.1'] });
     page = await open(lab.state.url ?? '');
   }, 90_000);
   afterAll(async () => {

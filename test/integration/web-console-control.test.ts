@@ -13,7 +13,8 @@ import { run } from '../../src/cli/run';
 import { ControlError } from '../../src/shared/protocol';
 import { WEB_CONSOLE_STATE_FILE, WEB_CONSOLE_TOKEN_FILE } from '../../src/service/control/web-console';
 import { createLogger } from '../../src/service/log';
-import { authorised, expectCleanLogs, freePort, openLines, startConsoleLab, webRequest, type ConsoleLab } from '../support/web-console';
+import { freePort, httpRequest, openLines } from '../support/http';
+import { authorised, expectCleanLogs, startConsoleLab, type ConsoleLab } from '../support/web-console';
 
 const logLines: string[] = [];
 const logger = createLogger('test', { level: 'debug', json: true, write: (l) => logLines.push(l) });
@@ -21,7 +22,8 @@ let lab: ConsoleLab;
 let client: ControlClient;
 const tokensSeen = new Set<string>();
 
-const post = (path: string) => webRequest(lab.port, 'POST', path, { headers: authorised(lab) });
+const web = () => ({ port: lab.port });
+const post = (path: string) => httpRequest(web(), 'POST', path, { headers: authorised(lab) });
 
 beforeAll(async () => {
   lab = await startConsoleLab({ logger });
@@ -74,7 +76,7 @@ describe('web console: control endpoints and state', () => {
       const err = await client.call('enableWebConsole', { port }).catch((e: unknown) => e);
       expect((err as ControlError).code).toBe('port-in-use');
       expect((err as ControlError).message).toContain('on ::1');
-      await expect(webRequest(port, 'GET', '/')).rejects.toThrow(/ECONNREFUSED/);
+      await expect(httpRequest({ port }, 'GET', '/')).rejects.toThrow(/ECONNREFUSED/);
     } finally {
       blocker.close();
     }
@@ -82,7 +84,7 @@ describe('web console: control endpoints and state', () => {
   });
 
   it('a new token replaces the old one at once and ends open event streams', async () => {
-    const events = await openLines(lab.port, 'GET', '/api/events', { headers: authorised(lab) });
+    const events = await openLines(web(), 'GET', '/api/events', { headers: authorised(lab) });
     expect(events.status).toBe(200);
     const oldToken = lab.token;
     const state = await client.call('enableWebConsole', { newToken: true });
@@ -90,7 +92,7 @@ describe('web console: control endpoints and state', () => {
     tokensSeen.add(lab.token);
     expect(lab.token).not.toBe(oldToken);
     await events.closed; // the page opened with the old token was cut off
-    expect((await webRequest(lab.port, 'POST', '/api/invoke/svc/status', { headers: { 'x-cloudroof-token': oldToken } })).status).toBe(401);
+    expect((await httpRequest(web(), 'POST', '/api/invoke/svc/status', { headers: { 'x-cloudroof-token': oldToken } })).status).toBe(401);
     expect((await post('/api/invoke/svc/status')).status).toBe(200);
     lab.state = state;
   });
@@ -130,7 +132,7 @@ describe('web console: cloudroof web, disable, and the logs', () => {
     expect(await run(['--socket', lab.socketPath, 'web', '--stop'], stop)).toBe(0);
     expect(stop.stdout).toBe('The web console is off.\n');
     expect(await client.call('webConsole')).toEqual({ enabled: false, port: lab.port });
-    await expect(webRequest(lab.port, 'GET', '/')).rejects.toThrow(/ECONNREFUSED/);
+    await expect(httpRequest(web(), 'GET', '/')).rejects.toThrow(/ECONNREFUSED/);
     await lab.restart();
     expect(lab.manager.state()).toEqual({ enabled: false, port: lab.port });
   });
@@ -142,7 +144,7 @@ describe('web console: cloudroof web, disable, and the logs', () => {
     expect(io.stderr).toMatch(/^cloudroof: the web console's pages are missing: no index\.html in /);
     const state = await client.call('webConsole');
     expect(state.url).toBeDefined();
-    expect((await webRequest(state.port ?? 0, 'GET', '/')).status).toBe(404);
+    expect((await httpRequest({ port: state.port ?? 0 }, 'GET', '/')).status).toBe(404);
   });
 });
 

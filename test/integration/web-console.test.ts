@@ -7,19 +7,22 @@ import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_CONSOLE_CSP } from '../../src/service/control/web-console-access';
 import { createLogger } from '../../src/service/log';
-import { authorised, expectCleanLogs, openLines, PAGE, startConsoleLab, VerifyBackend, webRequest, type ConsoleLab } from '../support/web-console';
+import type { FakeBackend } from '../../src/service/control/fake';
+import { httpRequest, openLines } from '../support/http';
+import { authorised, expectCleanLogs, MESH_SECRET, PAGE, startConsoleLab, VERIFY_EVENTS, verifyingBackend, type ConsoleLab } from '../support/web-console';
 
 const logLines: string[] = [];
 const logger = createLogger('test', { level: 'debug', json: true, write: (l) => logLines.push(l) });
 let lab: ConsoleLab;
-let backend: VerifyBackend;
+let backend: FakeBackend;
 const tokensSeen = new Set<string>();
 
+const web = () => ({ port: lab.port });
 const post = (path: string, body?: unknown, headers: Record<string, string> = {}) =>
-  webRequest(lab.port, 'POST', path, { headers: authorised(lab, headers), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  httpRequest(web(), 'POST', path, { headers: authorised(lab, headers), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
 
 beforeAll(async () => {
-  backend = new VerifyBackend();
+  backend = await verifyingBackend();
   lab = await startConsoleLab({ logger, backend });
   tokensSeen.add(lab.token);
 });
@@ -30,16 +33,16 @@ afterAll(async () => {
 describe('web console: static files', () => {
   it('listens on 127.0.0.1 and [::1] only', async () => {
     const v6 = Object.values(networkInterfaces()).flat().some((a) => a?.internal && a.address === '::1');
-    if (v6) expect((await webRequest(lab.port, 'GET', '/', { address: '::1', headers: { host: `[::1]:${lab.port}` } })).status).toBe(200);
+    if (v6) expect((await httpRequest({ port: lab.port, host: '::1' }, 'GET', '/', { headers: { host: `[::1]:${lab.port}` } })).status).toBe(200);
     const others = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && !a.address.startsWith('fe80')).map((a) => a!.address);
     for (const address of ['127.0.0.2', ...others]) {
-      await expect(webRequest(lab.port, 'GET', '/', { address, headers: { host: `127.0.0.1:${lab.port}` } }), address).rejects.toThrow(/ECONNREFUSED/);
+      await expect(httpRequest({ port: lab.port, host: address }, 'GET', '/', { headers: { host: `127.0.0.1:${lab.port}` } }), address).rejects.toThrow(/ECONNREFUSED/);
     }
   });
 
   it('serves index.html with the security headers on every response', async () => {
     for (const host of [`127.0.0.1:${lab.port}`, `localhost:${lab.port}`, `[::1]:${lab.port}`]) {
-      const r = await webRequest(lab.port, 'GET', '/', { headers: { host } });
+      const r = await httpRequest(web(), 'GET', '/', { headers: { host } });
       expect(r.status, host).toBe(200);
       expect(r.text).toBe(PAGE.index);
       expect(r.headers).toMatchObject({
@@ -48,13 +51,13 @@ describe('web console: static files', () => {
       });
       expect(r.headers['access-control-allow-origin']).toBeUndefined();
     }
-    const asset = await webRequest(lab.port, 'GET', '/assets/app-1a2b.js');
+    const asset = await httpRequest(web(), 'GET', '/assets/app-1a2b.js');
     expect(asset).toMatchObject({ status: 200, text: PAGE.script });
     expect(asset.headers['content-type']).toBe('text/javascript; charset=utf-8');
     expect(asset.headers['cache-control']).toContain('immutable');
-    const head = await webRequest(lab.port, 'HEAD', '/index.html');
+    const head = await httpRequest(web(), 'HEAD', '/index.html');
     expect(head).toMatchObject({ status: 200, text: '' });
-    const error = await webRequest(lab.port, 'GET', '/nope.js');
+    const error = await httpRequest(web(), 'GET', '/nope.js');
     expect(error.status).toBe(404);
     expect(error.headers['content-security-policy']).toBe(WEB_CONSOLE_CSP);
   });
@@ -66,12 +69,12 @@ describe('web console: static files', () => {
       '/index.html%00.js', '/%2fetc%2fpasswd', '/assets/%252e%252e/outside.txt', '/%c0%ae%c0%ae/outside.txt', '/%',
     ];
     for (const path of paths) {
-      const r = await webRequest(lab.port, 'GET', path);
+      const r = await httpRequest(web(), 'GET', path);
       expect(r.status, path).toBe(404);
       expect(r.text, path).not.toContain('OUTSIDE');
       expect((r.json as { error: { code: string } }).error.code, path).toBe('not-found');
     }
-    expect((await webRequest(lab.port, 'POST', '/index.html')).status).toBe(405);
+    expect((await httpRequest(web(), 'POST', '/index.html')).status).toBe(405);
   });
 });
 
@@ -104,32 +107,34 @@ describe('web console: the IPC contract over HTTP', () => {
   });
 
   it('streams NDJSON: items, then one result line', async () => {
-    const s = await openLines(lab.port, 'POST', '/api/stream/verifySite', { headers: authorised(lab), body: JSON.stringify({ name: 'blog' }) });
+    await backend.join({ secret: MESH_SECRET });
+    const s = await openLines(web(), 'POST', '/api/stream/verifySite', { headers: authorised(lab), body: JSON.stringify({ name: 'blog' }) });
     expect(s.status).toBe(200);
     expect(s.headers['content-type']).toBe('application/x-ndjson');
-    const lines: unknown[] = [];
-    for (let l = await s.next(); l !== undefined; l = await s.next()) lines.push(l);
-    expect(lines).toEqual([
+    expect(await s.rest()).toEqual([
       { item: { type: 'step', step: { edge: 'edge-1', check: 'request', state: 'running' } } },
       { item: { type: 'done', ok: true, steps: [{ edge: 'edge-1', check: 'request', state: 'passed' }], publicUrls: ['https://blog.example.com/'] } },
       { result: { ok: true, value: null } },
     ]);
-    backend.verifyMode = 'not-joined';
-    const failed = await openLines(lab.port, 'POST', '/api/stream/verifySite', { headers: authorised(lab), body: '{"name":"blog"}' });
-    expect(await failed.next()).toEqual({ result: { ok: false, error: { code: 'not-joined', message: 'not joined to a mesh' } } });
+    await backend.leave();
+    const failed = await openLines(web(), 'POST', '/api/stream/verifySite', { headers: authorised(lab), body: '{"name":"blog"}' });
+    expect(await failed.next()).toEqual({ result: { ok: false, error: { code: 'not-joined', message: 'this node is not in a mesh, so no edge can be reached (cloudroof join)' } } });
   });
 
   it('aborts the backend\'s work when the stream\'s client goes away', async () => {
-    backend.verifyMode = 'hang';
-    const s = await openLines(lab.port, 'POST', '/api/stream/verifySite', { headers: authorised(lab), body: '{"name":"blog"}' });
+    await backend.join({ secret: MESH_SECRET });
+    backend.verify.events = VERIFY_EVENTS.slice(0, 1);
+    backend.verify.hold = true;
+    const s = await openLines(web(), 'POST', '/api/stream/verifySite', { headers: authorised(lab), body: '{"name":"blog"}' });
     expect(await s.next()).toMatchObject({ item: { type: 'step' } });
     s.close();
-    await expect.poll(() => backend.aborted).toBe(1);
-    backend.verifyMode = 'ok';
+    await expect.poll(() => backend.verify.aborted).toBe(1);
+    backend.verify.hold = false;
+    backend.verify.events = [...VERIFY_EVENTS];
   });
 
   it('events: the app state, then a watch snapshot, then live changes', async () => {
-    const s = await openLines(lab.port, 'GET', '/api/events', { headers: authorised(lab) });
+    const s = await openLines(web(), 'GET', '/api/events', { headers: authorised(lab) });
     expect(s.headers['content-type']).toBe('application/x-ndjson');
     expect(s.headers['content-security-policy']).toBe(WEB_CONSOLE_CSP);
     expect(await s.next()).toMatchObject({ event: 'app', payload: { environment: 'web', connection: { state: 'connected' } } });
@@ -146,7 +151,7 @@ describe('web console: keep-alive', () => {
     const quiet = await startConsoleLab({ logger, keepAliveMs: 20 });
     try {
       tokensSeen.add(quiet.token);
-      const s = await openLines(quiet.port, 'GET', '/api/events', { headers: authorised(quiet) });
+      const s = await openLines({ port: quiet.port }, 'GET', '/api/events', { headers: authorised(quiet) });
       expect(await s.next()).toMatchObject({ event: 'app' });
       expect(await s.next()).toMatchObject({ event: 'watch', payload: { type: 'snapshot' } });
       expect(await s.next()).toEqual({});

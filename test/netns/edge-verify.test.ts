@@ -46,11 +46,7 @@ describe.skipIf(!canRun)('edges and site verification through a real nginx edge 
   let ca: TestCa;
 
   const cli = (i: number, args: string[]) => cluster.cli(i, args, { timeoutMs: 90_000 });
-  const cliOk = async (i: number, args: string[]): Promise<string> => {
-    const r = await cli(i, args);
-    if (r.code !== 0) throw new Error(`cloudroof ${args.join(' ')} on node ${i}: exit ${r.code}: ${r.stderr.trim()}\n${r.stdout}`);
-    return r.stdout;
-  };
+  const cliOk = (i: number, args: string[]): Promise<string> => cluster.cliOk(i, args, { timeoutMs: 90_000 });
   const edges = async (): Promise<EdgeJson[]> => (snakeKeys(JSON.parse(await cliOk(0, ['edges', '--json']))) as { edges: EdgeJson[] }).edges;
   const verify = async (args: string[]): Promise<{ code: number; done: DoneJson; stderr: string }> => {
     const r = await cli(0, ['expose', 'verify', 'blog', '--json', '--upload-path', '/upload', ...args]);

@@ -56,11 +56,7 @@ describe.skipIf(!canRun)('edge mode: visitor → nginx edge → mesh → origin 
   let ca: TestCa;
   const apps = new Map<number, OriginApp>();
 
-  const cliOk = async (i: number, args: string[]): Promise<string> => {
-    const r = await cluster.cli(i, args);
-    if (r.code !== 0) throw new Error(`cloudroof ${args.join(' ')} on node ${i}: exit ${r.code}: ${r.stderr.trim()}`);
-    return r.stdout;
-  };
+  const cliOk = (i: number, args: string[]): Promise<string> => cluster.cliOk(i, args);
   const cliJson = async (i: number, args: string[]): Promise<unknown> => snakeKeys(JSON.parse(await cliOk(i, args)));
   const sites = async (i: number): Promise<SiteJson[]> => ((await cliJson(i, ['expose', 'list', '--json'])) as { sites: SiteJson[] }).sites;
   const blog = async (i: number): Promise<SiteJson | undefined> => (await sites(i)).find((s) => s.name === 'blog');

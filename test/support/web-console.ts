@@ -1,19 +1,18 @@
 // A web console for tests: a real control server (Unix socket) and WebConsoleManager over a
 // backend (FakeBackend by default), a web root with a tiny page, the console enabled on a free
-// port; a FakeBackend with a scriptable verification stream, a proxy that counts backend calls,
-// and small HTTP helpers. Everything lives under one temporary directory, removed by close().
-import { request, type IncomingHttpHeaders } from 'node:http';
+// port; a FakeBackend whose verification is scripted, and a proxy that counts backend calls.
+// Everything lives under one temporary directory, removed by close(). HTTP helpers: ./http.ts.
 import { expect } from 'vitest';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ControlError, type VerifyEvent, type VerifySiteRequest, type WebConsoleState } from '../../src/shared/protocol';
+import type { VerifyEvent, WebConsoleState } from '../../src/shared/protocol';
 import type { Backend } from '../../src/service/control/backend';
 import { FakeBackend } from '../../src/service/control/fake';
 import { startControlServer, type ControlServer } from '../../src/service/control/server';
 import { WebConsoleManager } from '../../src/service/control/web-console';
 import type { Logger } from '../../src/service/log';
+import { freePort } from './http';
 
 /** Text of the test page's files, to recognise them in answers. */
 export const PAGE = {
@@ -22,21 +21,21 @@ export const PAGE = {
   outside: 'OUTSIDE-THE-WEB-ROOT\n',
 };
 
-/** FakeBackend with a scriptable verification stream (`ok`, `hang` until aborted, `not-joined`). */
-export class VerifyBackend extends FakeBackend {
-  verifyMode: 'ok' | 'hang' | 'not-joined' = 'ok';
-  /** Verifications stopped by their signal. */
-  aborted = 0;
-  override async verifySite(_req: VerifySiteRequest, emit: (e: VerifyEvent) => void, signal: AbortSignal): Promise<void> {
-    if (this.verifyMode === 'not-joined') throw new ControlError('not-joined', 'not joined to a mesh');
-    emit({ type: 'step', step: { edge: 'edge-1', check: 'request', state: 'running' } });
-    if (this.verifyMode === 'hang') {
-      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
-      this.aborted++;
-      return;
-    }
-    emit({ type: 'done', ok: true, steps: [{ edge: 'edge-1', check: 'request', state: 'passed' }], publicUrls: ['https://blog.example.com/'] });
-  }
+/** One edge's request check, running then passed: what the console tests' verifications stream. */
+export const VERIFY_EVENTS: readonly VerifyEvent[] = [
+  { type: 'step', step: { edge: 'edge-1', check: 'request', state: 'running' } },
+  { type: 'done', ok: true, steps: [{ edge: 'edge-1', check: 'request', state: 'passed' }], publicUrls: ['https://blog.example.com/'] },
+];
+
+/** A secret to join the fake with (its verification runs only in a mesh). */
+export const MESH_SECRET = 'wgmesh://v1/web-console-test-secret-0123456789abcdef';
+
+/** A FakeBackend (not joined) exposing `blog`, whose verification streams {@link VERIFY_EVENTS}. */
+export async function verifyingBackend(): Promise<FakeBackend> {
+  const backend = new FakeBackend();
+  await backend.exposeSite({ name: 'blog', target: 'http://127.0.0.1:8080', hostnames: ['blog.example.com'] });
+  backend.verify.events = [...VERIFY_EVENTS];
+  return backend;
 }
 
 /** Backend calls seen so far. */
@@ -57,44 +56,6 @@ export function countingBackend<B extends Backend>(fake: B): { backend: B; calls
     },
   });
   return { backend, calls };
-}
-
-/** One HTTP answer. */
-export interface WebReply { status: number; headers: IncomingHttpHeaders; text: string; json: unknown }
-
-/** A free TCP port on 127.0.0.1 (and, by luck, on ::1: the tests use fresh high ports). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Sends one request to 127.0.0.1:port (or `host` as the address) and reads the whole answer. */
-export function webRequest(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer; address?: string } = {}): Promise<WebReply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(opts.body));
-    }
-    const req = request({ host: opts.address ?? '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
 }
 
 /** A running console and what the tests need to reach it. */
@@ -176,53 +137,6 @@ export async function startConsoleLab(opts: {
 /** Headers of an authorised request from the console's own page. */
 export function authorised(lab: Pick<ConsoleLab, 'token'>, extra: Record<string, string> = {}): Record<string, string> {
   return { 'x-cloudroof-token': lab.token, ...extra };
-}
-
-/** An open NDJSON response: its status and headers, its lines one by one, and a way to hang up. */
-export interface LineStream {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** The next line parsed as JSON; undefined once the server has ended the stream. */
-  next(): Promise<unknown>;
-  /** Hangs up (destroys the connection). */
-  close(): void;
-  /** Resolves when the connection has closed (either side). */
-  closed: Promise<void>;
-}
-
-/** Opens a request whose answer is read line by line (`/api/events`, `/api/stream/…`). */
-export function openLines(port: number, method: string, path: string, opts: { headers?: Record<string, string>; body?: string } = {}): Promise<LineStream> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { ...opts.headers };
-    if (opts.body !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(opts.body));
-    }
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      res.setEncoding('utf8');
-      let buffered = '';
-      let ended = false;
-      const waiting: (() => void)[] = [];
-      const wake = (): void => { for (const w of waiting.splice(0)) w(); };
-      res.on('data', (c: string) => { buffered += c; wake(); });
-      const closed = new Promise<void>((done) => res.once('close', () => { ended = true; wake(); done(); }));
-      const next = async (): Promise<unknown> => {
-        for (;;) {
-          const nl = buffered.indexOf('\n');
-          if (nl >= 0) {
-            const line = buffered.slice(0, nl);
-            buffered = buffered.slice(nl + 1);
-            return JSON.parse(line) as unknown;
-          }
-          if (ended) return undefined;
-          await new Promise<void>((w) => waiting.push(w));
-        }
-      };
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, next, close: () => req.destroy(), closed });
-    });
-    req.on('error', (err) => reject(err));
-    req.end(opts.body);
-  });
 }
 
 /** Asserts that the console logged (at debug level) and that no line holds a token or a tokenised URL. */

@@ -5,18 +5,12 @@
 import { parseSize } from '../../shared/sites';
 import type { EdgeEnableRequest } from '../../shared/protocol';
 import { flagOption, jsonOption, stringOption, type CommandSpec } from '../command';
-import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE } from '../errors';
+import { EXIT_ERROR, EXIT_OK } from '../errors';
 import { toJsonOutput } from '../json-case';
 import { withSubcommands } from '../subcommands';
 import { asInput } from './expose';
+import { portOption } from './shared';
 import { formatEdge } from './sites-format';
-
-function port(text: string | undefined, what: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`${what} must be a port number 1–65535`, EXIT_USAGE);
-  return n;
-}
 
 const enableSub: CommandSpec = {
   name: 'edge enable',
@@ -43,8 +37,8 @@ Options:
     const certDir = stringOption(values, 'cert-dir');
     const cacheSize = stringOption(values, 'cache-size');
     const maxBody = stringOption(values, 'max-body');
-    const httpPort = port(stringOption(values, 'http-port'), '--http-port');
-    const httpsPort = port(stringOption(values, 'https-port'), '--https-port');
+    const httpPort = portOption(stringOption(values, 'http-port'), '--http-port');
+    const httpsPort = portOption(stringOption(values, 'https-port'), '--https-port');
     const req: EdgeEnableRequest = await asInput(() => ({
       ...(certDir !== undefined ? { certDir } : {}),
       ...(cacheSize !== undefined ? { cacheSize: parseSize(cacheSize, 'cache size') } : {}),

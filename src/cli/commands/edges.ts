@@ -6,16 +6,14 @@
 import type { MeshEdge } from '../../shared/protocol';
 import { flagOption, jsonOption, type CommandSpec } from '../command';
 import { EXIT_OK } from '../errors';
-import { formatAge, formatTable } from '../format';
+import { formatAge, formatTable, nodeName } from '../format';
 import { toJsonOutput } from '../json-case';
 
 /** Certificates shown per edge in the table before `+N more`. */
 const SHOWN_CERTIFICATES = 3;
 
 /** The name an edge is shown by: its hostname, else the start of its key. */
-export function edgeName(e: Pick<MeshEdge, 'hostname' | 'publicKey'>): string {
-  return e.hostname || `${e.publicKey.slice(0, 8)}…`;
-}
+export const edgeName = (e: Pick<MeshEdge, 'hostname' | 'publicKey'>): string => nodeName(e);
 
 function nginxText(e: MeshEdge): string {
   if (!e.nginx.available) return 'unavailable';

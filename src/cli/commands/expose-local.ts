@@ -3,12 +3,13 @@
  * steps show, for the command line. The services listed and the check run on the machine of the
  * service (the one that would expose them), not necessarily this shell's.
  */
-import { ControlError, type LocalService, type ProbeSiteResponse } from '../../shared/protocol';
-import { formatTarget, parseHealthPath, parseTarget, SiteInputError } from '../../shared/sites';
+import type { LocalService, ProbeSiteRequest, ProbeSiteResponse } from '../../shared/protocol';
+import { formatTarget, parseHealthPath, parseTarget } from '../../shared/sites';
 import { flagOption, jsonOption, stringOption, type CommandSpec } from '../command';
-import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
+import { EXIT_ERROR, EXIT_OK, UsageError } from '../errors';
 import { formatFields, formatTable } from '../format';
 import { toJsonOutput } from '../json-case';
+import { asInput } from './expose';
 
 /** The `expose services` table: port, address, process, pid, suggested URL, exposed as. */
 export function formatLocalServices(services: readonly LocalService[]): string {
@@ -51,14 +52,9 @@ Options:
   },
 };
 
-/** The probe request for the arguments, checked locally (bad input: exit 2, nothing sent). */
-function probeRequest(url: string, healthPath: string | undefined): { target: string; healthPath?: string } {
-  try {
-    return { target: formatTarget(parseTarget(url)), ...(healthPath !== undefined ? { healthPath: parseHealthPath(healthPath) } : {}) };
-  } catch (err) {
-    if (err instanceof SiteInputError) throw new CliError(err.message, EXIT_USAGE);
-    throw err;
-  }
+/** The probe request for the arguments (a bad URL or path throws SiteInputError). */
+function probeRequest(url: string, healthPath: string | undefined): ProbeSiteRequest {
+  return { target: formatTarget(parseTarget(url)), ...(healthPath !== undefined ? { healthPath: parseHealthPath(healthPath) } : {}) };
 }
 
 const checkSub: CommandSpec = {
@@ -80,14 +76,9 @@ Options:
   async run({ values, positionals, io, client }) {
     const [url] = positionals;
     if (url === undefined) throw new UsageError('expose check needs URL', 'expose check');
-    const req = probeRequest(url, stringOption(values, 'health-path'));
-    let res: ProbeSiteResponse;
-    try {
-      res = await client().call('probeSite', req);
-    } catch (err) {
-      if (err instanceof ControlError && err.code === 'invalid-site') throw new CliError(err.message, EXIT_USAGE);
-      throw err;
-    }
+    // Bad input, found here or by the service (invalid-site): exit 2.
+    const req = await asInput(() => probeRequest(url, stringOption(values, 'health-path')));
+    const res = await asInput(() => client().call('probeSite', req));
     io.out(flagOption(values, 'json') ? toJsonOutput(res) : formatProbe(res));
     return res.ok ? EXIT_OK : EXIT_ERROR;
   },

@@ -8,7 +8,7 @@ import {
   type VerifyEvent, type VerifySiteRequest, type VerifyStep,
 } from '../../shared/protocol';
 import { parseHealthPath, parseSiteName, parseSize } from '../../shared/sites';
-import { flagOption, jsonOption, stringOption, type CommandSpec, type OptionValues } from '../command';
+import { flagOption, jsonOption, stringListOption, stringOption, type CommandSpec, type OptionValues } from '../command';
 import { CliError, EXIT_ERROR, EXIT_OK, UsageError } from '../errors';
 import { toJsonOutput } from '../json-case';
 import { edgeName } from './edges';
@@ -30,7 +30,7 @@ export function uploadSizeBytes(text: string): number {
 
 /** The request for NAME and the options, checked locally (bad input: exit 2, nothing sent). */
 export function verifyRequest(name: string, values: OptionValues): VerifySiteRequest {
-  const edges = [values.edge].flat().filter((x): x is string => typeof x === 'string');
+  const edges = stringListOption(values, 'edge');
   const size = stringOption(values, 'upload-size');
   const path = (option: string): string | undefined => {
     const v = stringOption(values, option);

@@ -7,7 +7,7 @@ import {
   formatTarget, parseHealthInterval, parseHealthPath, parseHostnames, parseSiteName, parseTarget, SiteInputError,
 } from '../../shared/sites';
 import { ControlError, type ExposeRequest } from '../../shared/protocol';
-import { flagOption, jsonOption, stringOption, type CommandSpec, type OptionValues } from '../command';
+import { flagOption, jsonOption, stringListOption, stringOption, type CommandSpec } from '../command';
 import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import { toJsonOutput } from '../json-case';
 import { withSubcommands } from '../subcommands';
@@ -27,11 +27,6 @@ export async function asInput<T>(fn: () => T | Promise<T>): Promise<T> {
     if (err instanceof ControlError && INPUT_ERRORS.has(err.code)) throw new CliError(err.message, EXIT_USAGE);
     throw err;
   }
-}
-
-function listOf(values: OptionValues, name: string): string[] {
-  const v = values[name];
-  return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 }
 
 const addSub: CommandSpec = {
@@ -60,7 +55,7 @@ Options:
     const interval = stringOption(values, 'health-interval');
     const healthPath = stringOption(values, 'health-path');
     const req: ExposeRequest = await asInput(() => ({
-      name: parseSiteName(name), target: formatTarget(parseTarget(target)), hostnames: parseHostnames(listOf(values, 'hostname')),
+      name: parseSiteName(name), target: formatTarget(parseTarget(target)), hostnames: parseHostnames(stringListOption(values, 'hostname')),
       ...(healthPath !== undefined ? { healthPath: parseHealthPath(healthPath) } : {}),
       ...(interval !== undefined ? { healthIntervalS: parseHealthInterval(Number(interval)) } : {}),
     }));

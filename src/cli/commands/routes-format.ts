@@ -1,13 +1,9 @@
 /** Text output of `cloudroof routes …`: route tables, detected networks, preflight findings. */
-import type { AcceptedRoute, AdvertisedRoute, LocalNetwork, RoutePeer, RoutesCheck, RoutesState } from '../../shared/protocol';
-import { formatTable } from '../format';
+import type { AcceptedRoute, AdvertisedRoute, LocalNetwork, RoutesCheck, RoutesState } from '../../shared/protocol';
+import { formatTable, nodeName } from '../format';
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
 
-/** A peer by hostname, else by the start of its public key. */
-function peerName(p: RoutePeer): string {
-  return p.hostname ?? `${p.publicKey.slice(0, 8)}…`;
-}
 
 /** The state column of an advertised route (`error: why` for failures). */
 function advertisedState(r: AdvertisedRoute): string {
@@ -31,7 +27,7 @@ export function formatAccepted(routes: readonly AcceptedRoute[]): string {
       r.prefix,
       r.via.hostname ? `${r.via.hostname} (${r.via.meshIPv4})` : r.via.meshIPv4,
       r.installed ? 'yes' : 'no',
-      r.standby.map(peerName).join(',') || '-',
+      r.standby.map(nodeName).join(',') || '-',
       r.conflict ?? '-',
     ]);
   }

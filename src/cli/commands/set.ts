@@ -9,7 +9,7 @@ import { flagOption, jsonOption, stringOption, type CommandSpec } from '../comma
 import { CliError, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
 import { formatFields } from '../format';
 import { toJsonOutput } from '../json-case';
-import { checkInterfaceName } from './shared';
+import { checkInterfaceName, portOption } from './shared';
 
 /** The patch for the options; bad values are usage errors. */
 export function settingsPatch(iface: string | undefined, port: string | undefined): PrefsPatch {
@@ -22,12 +22,8 @@ export function settingsPatch(iface: string | undefined, port: string | undefine
       throw new CliError((err as Error).message, EXIT_USAGE);
     }
   }
-  if (port !== undefined) {
-    const n = Number(port);
-    if (!/^[0-9]{1,5}$/.test(port) || n < 1 || n > 65535) throw new CliError('--listen-port must be a number from 1 to 65535', EXIT_USAGE);
-    patch.listenPort = n;
-  }
-  return patch;
+  const listenPort = portOption(port, '--listen-port');
+  return listenPort === undefined ? patch : { ...patch, listenPort };
 }
 
 /** What changed, in words: the new interface and port, and whether the node moved to them. */

@@ -1,6 +1,6 @@
 /** Text output of `cloudroof expose …` and `cloudroof edge …`. */
 import type { EdgeState, ExposedSite, HealthCheck } from '../../shared/protocol';
-import { formatAge, formatFields, formatTable } from '../format';
+import { formatAge, formatFields, formatTable, nodeName } from '../format';
 
 /** `healthy (200, 3 ms)`, `unhealthy: connection refused`, `unknown`. */
 export function formatHealth(h: HealthCheck): string {
@@ -33,7 +33,7 @@ export function formatSites(sites: readonly ExposedSite[], now: number): string 
     ]);
     if (s.edges.length === 0) return head;
     const rows = [['EDGE', 'MESH IP', 'STATE', 'TLS', 'REPORTED', 'REASON']];
-    for (const e of s.edges) rows.push([e.hostname ?? `${e.publicKey.slice(0, 8)}…`, e.meshIPv4 ?? '-', e.state, e.tls ? 'yes' : 'no', formatAge(e.reportedAt, now), e.reason ?? '-']);
+    for (const e of s.edges) rows.push([nodeName(e), e.meshIPv4 ?? '-', e.state, e.tls ? 'yes' : 'no', formatAge(e.reportedAt, now), e.reason ?? '-']);
     return head + formatTable(rows);
   }).join('\n');
 }

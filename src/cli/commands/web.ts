@@ -5,16 +5,9 @@
 import os from 'node:os';
 import type { WebConsoleEnableRequest, WebConsoleState } from '../../shared/protocol';
 import { flagOption, jsonOption, stringOption, type CommandSpec } from '../command';
-import { CliError, EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
+import { EXIT_ERROR, EXIT_OK, UsageError } from '../errors';
 import { toJsonOutput } from '../json-case';
-
-/** `--port` as a number 1–65535. */
-function parsePort(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d{1,5}$/.test(text) || n < 1 || n > 65535) throw new CliError('--port must be a port number 1–65535', EXIT_USAGE);
-  return n;
-}
+import { portOption } from './shared';
 
 /** The text `cloudroof web` prints for an enabled console (the URL carries the token). */
 export function formatWebConsole(state: WebConsoleState, host: string): string {
@@ -57,7 +50,7 @@ Options:
 `,
   options: { port: { type: 'string' }, 'new-token': { type: 'boolean' }, stop: { type: 'boolean' }, ...jsonOption },
   async run({ values, io, client }) {
-    const port = parsePort(stringOption(values, 'port'));
+    const port = portOption(stringOption(values, 'port'), '--port');
     const newToken = flagOption(values, 'new-token');
     const json = flagOption(values, 'json');
     if (flagOption(values, 'stop')) {

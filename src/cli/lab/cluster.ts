@@ -214,13 +214,19 @@ export class LabCluster {
     await this.lab.destroy();
   }
 
+  /** Runs the CLI like {@link cli} and resolves with its stdout; rejects (with stderr) on a non-zero exit. */
+  async cliOk(i: number, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+    const r = await this.cli(i, args, opts);
+    if (r.code !== 0) throw new Error(`cloudroof ${args.join(' ')} on node ${i} failed (exit ${r.code}): ${r.stderr.trim()}\n${r.stdout}`);
+    return r.stdout;
+  }
+
   private async cliJson(i: number, args: string[]): Promise<unknown> {
-    const r = await this.cli(i, args);
-    if (r.code !== 0) throw new Error(`cloudroof ${args.join(' ')} on node ${i} failed (exit ${r.code}): ${r.stderr.trim()}`);
+    const stdout = await this.cliOk(i, args);
     try {
-      return JSON.parse(r.stdout) as unknown;
+      return JSON.parse(stdout) as unknown;
     } catch {
-      throw new Error(`cloudroof ${args.join(' ')} on node ${i}: not JSON: ${r.stdout.slice(0, 200)}`);
+      throw new Error(`cloudroof ${args.join(' ')} on node ${i}: not JSON: ${stdout.slice(0, 200)}`);
     }
   }
 }

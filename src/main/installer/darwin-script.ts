@@ -10,8 +10,8 @@
  */
 import type { InstallSpec, UninstallSpec } from './install-spec';
 import {
-  checkPath, checkUser, checkVersion, MANIFEST_FUNCTIONS, REMOVE_RECORDED, REMOVE_STALE, RUN_MAIN, scriptHeader,
-  ScriptInputError, SERVICE_GROUP, shq, uninstallMain, WAIT_FOR_SOCKET,
+  checkPath, checkUser, checkVersion, copyServiceLines, MANIFEST_FUNCTIONS, REMOVE_RECORDED, REMOVE_STALE, RUN_MAIN,
+  scriptHeader, ScriptInputError, SERVICE_GROUP, shq, uninstallMain, WAIT_FOR_SOCKET,
 } from './script-common';
 
 /** Where the app installs the service on macOS. */
@@ -26,8 +26,6 @@ export const DARWIN_SOCKET = '/var/run/cloudroof/cloudroofd.sock';
 export const DARWIN_STATE_DIR = '/var/db/cloudroof';
 /** The service's log. */
 export const DARWIN_LOG = `${DARWIN_LIB}/cloudroofd.log`;
-
-const TAG = 'cloudroof-desktop-install';
 
 const xml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -106,13 +104,11 @@ function constants(extra: Record<string, string>): Record<string, string> {
 /** The install script for `spec`. */
 export function darwinInstallScript(spec: InstallSpec): string {
   const runtime = darwinRuntimePath(spec);
-  const header = scriptHeader('Cloudroof desktop: install cloudroofd as a LaunchDaemon', TAG, constants({
+  const header = scriptHeader('Cloudroof desktop: install cloudroofd as a LaunchDaemon', constants({
     SOCKET: shq(DARWIN_SOCKET), MEMBER: shq(checkUser(spec.user)), VERSION: shq(checkVersion(spec.version)),
     SERVICE_SRC: shq(checkPath('the service bundle', spec.resources.service)), RUNTIME_SRC: shq(checkPath('the runtime', spec.runtime.path)),
     RUNTIME_KIND: spec.runtime.kind, WAIT_SECONDS: String(spec.waitSeconds ?? 30),
   }));
-  const copies = ['copy_file "$SERVICE_SRC" "$LIB/cloudroofd.mjs" 0644'];
-  if (spec.resources.serviceMap) copies.push(`copy_file ${shq(checkPath('the source map', spec.resources.serviceMap))} "$LIB/cloudroofd.js.map" 0644`);
   const main = `main() {
   [ "$(id -u)" -eq 0 ] || die 'must run as root'
   [ -f "$SERVICE_SRC" ] || die "the app's service bundle is missing: $SERVICE_SRC"
@@ -120,7 +116,7 @@ export function darwinInstallScript(spec: InstallSpec): string {
   check_runtime
   say "installing cloudroofd $VERSION to $LIB"
   ensure_dir "$LIB"
-  ${copies.join('\n  ')}
+  ${copyServiceLines(spec.resources).join('\n  ')}
   setup_runtime
   remove_stale
   ensure_group
@@ -144,7 +140,7 @@ ${renderPlist(spec.template, runtime)}CLOUDROOF_PLIST
 
 /** The uninstall script (the app asks the service to leave first). */
 export function darwinUninstallScript(spec: UninstallSpec): string {
-  const header = scriptHeader('Cloudroof desktop: remove cloudroofd and everything its installer added', TAG, constants({
+  const header = scriptHeader('Cloudroof desktop: remove cloudroofd and everything its installer added', constants({
     STATE_DIR: shq(DARWIN_STATE_DIR), RUN_DIR: shq('/var/run/cloudroof'), PURGE: spec.purge ? '1' : '0',
   }));
   const main = uninstallMain(['launchctl bootout "system/$LABEL" 2>/dev/null || true', 'remove_recorded', 'remove_group', 'remove_manifest_and_dirs']);

@@ -7,7 +7,7 @@
  * installed.
  */
 import type { ConnectionState, InstallState } from '../../shared/ipc';
-import { startServiceCommand } from '../connection-state';
+import { startServiceCommand } from '../../shared/ipc';
 
 /** Facts the decision is made from. */
 export interface InstallFacts {

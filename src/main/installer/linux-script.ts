@@ -10,8 +10,8 @@
  */
 import type { InstallSpec, UninstallSpec } from './install-spec';
 import {
-  checkInterface, checkPath, checkUser, checkVersion, MANIFEST_FUNCTIONS, REMOVE_RECORDED, REMOVE_STALE, RUN_MAIN,
-  scriptHeader, ScriptInputError, SERVICE_GROUP, shq, uninstallMain, WAIT_FOR_SOCKET,
+  checkInterface, checkPath, checkUser, checkVersion, copyServiceLines, MANIFEST_FUNCTIONS, REMOVE_RECORDED, REMOVE_STALE,
+  RUN_MAIN, scriptHeader, ScriptInputError, SERVICE_GROUP, shq, uninstallMain, WAIT_FOR_SOCKET,
 } from './script-common';
 
 /** Where the app installs the service on Linux. */
@@ -24,8 +24,6 @@ export const LINUX_SOCKET = '/run/cloudroof/cloudroofd.sock';
 export const LINUX_STATE_DIR = '/var/lib/cloudroof';
 /** First line of a unit the app installed (how a unit from scripts/install.sh is told apart). */
 export const UNIT_MARKER = '# Installed by the Cloudroof desktop app';
-
-const TAG = 'cloudroof-desktop-install';
 
 /** Quotes one ExecStart argument for systemd. */
 function systemdArg(arg: string): string {
@@ -119,8 +117,8 @@ const ENSURE_GROUP = String.raw`ensure_group() {
 /** The install script for `spec`. */
 export function linuxInstallScript(spec: InstallSpec): string {
   const runtime = linuxRuntimePath(spec);
-  const { service, serviceMap, renderer } = spec.resources;
-  const header = scriptHeader('Cloudroof desktop: install cloudroofd as a systemd service', TAG, {
+  const { service, renderer } = spec.resources;
+  const header = scriptHeader('Cloudroof desktop: install cloudroofd as a systemd service', {
     LIB: shq(LINUX_LIB), MANIFEST: shq(`${LINUX_LIB}/MANIFEST`), UNIT: shq(LINUX_UNIT), UNIT_MARKER: shq(UNIT_MARKER),
     SOCKET: shq(LINUX_SOCKET), GROUP: SERVICE_GROUP, MEMBER: shq(checkUser(spec.user)), VERSION: shq(checkVersion(spec.version)),
     SERVICE_SRC: shq(checkPath('the service bundle', service)), RUNTIME_SRC: shq(checkPath('the runtime', spec.runtime.path)),
@@ -128,8 +126,7 @@ export function linuxInstallScript(spec: InstallSpec): string {
     WAIT_SECONDS: String(spec.waitSeconds ?? 30),
   });
   const copies = [
-    'copy_file "$SERVICE_SRC" "$LIB/cloudroofd.mjs" 0644',
-    ...(serviceMap ? [`copy_file ${shq(checkPath('the source map', serviceMap))} "$LIB/cloudroofd.js.map" 0644`] : []),
+    ...copyServiceLines(spec.resources),
     ...(renderer ? [`rm -rf -- "$LIB/renderer"; cp -R ${shq(checkPath('the renderer', renderer))} "$LIB/renderer"; chmod -R go-w,a+rX "$LIB/renderer"; record tree "$LIB/renderer"`] : []),
   ];
   const main = `main() {
@@ -162,7 +159,7 @@ ${renderUnit(spec.template, runtime)}CLOUDROOF_UNIT
 
 /** The uninstall script (the app asks the service to leave first, so this only removes files). */
 export function linuxUninstallScript(spec: UninstallSpec): string {
-  const header = scriptHeader('Cloudroof desktop: remove cloudroofd and everything its installer added', TAG, {
+  const header = scriptHeader('Cloudroof desktop: remove cloudroofd and everything its installer added', {
     LIB: shq(LINUX_LIB), MANIFEST: shq(`${LINUX_LIB}/MANIFEST`), UNIT: shq(LINUX_UNIT), GROUP: SERVICE_GROUP,
     STATE_DIR: shq(LINUX_STATE_DIR), RUN_DIR: shq('/run/cloudroof'), IFACE: shq(checkInterface(spec.interfaceName ?? 'cloudroof0')),
     PURGE: spec.purge ? '1' : '0',

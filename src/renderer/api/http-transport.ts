@@ -14,7 +14,8 @@
  * becomes the result `{ code: 'unauthorized' }`; while the event stream is down, `app`
  * listeners are told so through the app state's `connection`, as Electron main does.
  */
-import type { AppState, IpcResult, IpcTransport } from '../../shared/ipc';
+import { IPC_ERROR_CODES, ipcFailure as failure, type AppState, type IpcResult, type IpcTransport } from '../../shared/ipc';
+import { ErrorBody, WEB_CONSOLE_TOKEN_FORM } from '../../shared/protocol';
 
 /** Options of {@link createHttpTransport}. */
 export interface HttpTransportOptions {
@@ -48,10 +49,8 @@ const TOKEN_KEY = 'cloudroof.webConsoleToken';
 
 type Listener = (payload: unknown) => void;
 
-const failure = (code: string, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
-
 /** Reads NDJSON values from a response body until it ends or `signal` aborts. */
-export async function* ndjson(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<unknown> {
+async function* ndjson(body: ReadableStream<Uint8Array>, signal?: AbortSignal): AsyncGenerator<unknown> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';
@@ -78,10 +77,9 @@ async function errorResult(res: Response, onUnauthorized: () => void): Promise<I
     onUnauthorized();
     return failure(UNAUTHORIZED, UNAUTHORIZED_MESSAGE);
   }
-  const body = (await res.json().catch(() => undefined)) as { error?: { code?: unknown; message?: unknown } } | undefined;
-  const { code, message } = body?.error ?? {};
-  if (typeof code === 'string' && typeof message === 'string') return failure(code, message);
-  return failure('service-unavailable', `the web console answered HTTP ${res.status}`);
+  const body = ErrorBody.safeParse(await res.json().catch(() => undefined));
+  if (body.success) return failure(body.data.error.code, body.data.error.message);
+  return failure(IPC_ERROR_CODES.serviceUnavailable, `the web console answered HTTP ${res.status}`);
 }
 
 const sleepFor = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
@@ -205,7 +203,7 @@ export function takeTokenFromLocation(
 ): string | undefined {
   const fromHash = new URLSearchParams(location.hash.replace(/^#/, '')).get('token');
   if (fromHash !== null) history.replaceState(history.state, '', `${location.pathname}${location.search}`);
-  if (fromHash !== null && /^[A-Za-z0-9_-]{16,256}$/.test(fromHash)) {
+  if (fromHash !== null && WEB_CONSOLE_TOKEN_FORM.test(fromHash)) {
     storage.setItem(TOKEN_KEY, fromHash);
     return fromHash;
   }

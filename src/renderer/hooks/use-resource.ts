@@ -21,9 +21,9 @@ export type ResourceView<T> = Omit<Resource<T>, 'seq'> & { refresh(): void };
 export function useResource<N extends ResourceName>(name: N): ResourceView<ResponseOf<N>> {
   const { api, store } = useRuntime();
   const entry = useAppStore((s) => s.resources[name]) as Resource<ResponseOf<N>> | undefined;
-  const statusVersion = useAppStore((s) => s.statusVersion);
+  const status = useAppStore((s) => s.status);
   const refresh = useCallback(() => void fetchResource(api, store, name), [api, store, name]);
-  useEffect(refresh, [refresh, statusVersion]);
+  useEffect(refresh, [refresh, status]);
   useVisibleInterval(refresh, RESOURCE_REFRESH_MS);
   return { data: entry?.data, error: entry?.error, loading: entry?.loading ?? true, refresh };
 }

@@ -10,7 +10,7 @@ import type { AppState, IpcErrorInfo } from '../../shared/ipc';
 export interface AppSlice {
   /** Null until the first `getAppState` answer or `app` event. */
   app: AppState | null;
-  /** Why the app state could not be read at start (e.g. `unauthorized` in the web console). */
+  /** Why the app state could not be read (e.g. `unauthorized` in the web console: kept once set). */
   appError: IpcErrorInfo | null;
   /** Counts app states set, so a slow fetch does not overwrite a newer one. */
   appSeq: number;
@@ -25,7 +25,9 @@ export const createAppSlice: StateCreator<AppSlice, [], [], AppSlice> = (set, ge
   app: null,
   appError: null,
   appSeq: 0,
-  setApp: (app) => set({ app, appError: null, appSeq: get().appSeq + 1 }),
+  // A refused token is final for this page (a new app state, e.g. the transport's own report of
+  // the refusal, must not hide it); any other start-up error is cleared by a state that arrives.
+  setApp: (app) => set({ app, appError: get().appError?.code === 'unauthorized' ? get().appError : null, appSeq: get().appSeq + 1 }),
   applyFetchedApp: (app, startedAt) => {
     if (get().appSeq === startedAt) get().setApp(app);
   },

@@ -8,10 +8,9 @@ import type { Peer, Status, WatchEvent } from '../../shared/protocol';
 
 /** The service slice of the store. */
 export interface ServiceSlice {
+  /** A new object on every status or snapshot (never edited in place): screens refresh their on-demand data when it changes. */
   status: Status | null;
   peers: Peer[];
-  /** Bumped on every status or snapshot; screens refresh their on-demand data when it changes. */
-  statusVersion: number;
   /** True once a watch event arrived (a fetched snapshot must not overwrite it: it may be older). */
   watchSeen: boolean;
   /** Applies one line of the watch stream. */
@@ -26,20 +25,15 @@ export interface ServiceSlice {
 export const createServiceSlice: StateCreator<ServiceSlice, [], [], ServiceSlice> = (set, get) => ({
   status: null,
   peers: [],
-  statusVersion: 0,
   watchSeen: false,
   applyWatch: (event) => {
-    const bump = get().statusVersion + 1;
-    if (event.type === 'snapshot') set({ status: event.status, peers: event.peers, statusVersion: bump, watchSeen: true });
-    else if (event.type === 'status') set({ status: event.status, statusVersion: bump, watchSeen: true });
+    if (event.type === 'snapshot') set({ status: event.status, peers: event.peers, watchSeen: true });
+    else if (event.type === 'status') set({ status: event.status, watchSeen: true });
     else set({ peers: event.peers, watchSeen: true });
   },
   applyFetchedSnapshot: (status, peers) => {
     if (get().watchSeen) return;
-    set({
-      ...(status ? { status, statusVersion: get().statusVersion + 1 } : {}),
-      ...(peers ? { peers } : {}),
-    });
+    set({ ...(status ? { status } : {}), ...(peers ? { peers } : {}) });
   },
-  applyStatus: (status) => set({ status, statusVersion: get().statusVersion + 1 }),
+  applyStatus: (status) => set({ status }),
 });

@@ -55,12 +55,15 @@ describe('connectStore', () => {
     const navigate = vi.fn();
     const stop = connectStore(fake.api, store, navigate);
     await settle();
-    const v = store.getState().statusVersion;
+    const before = store.getState().status;
     fake.emit('watch', { type: 'status', status: sampleStatus({ peerCount: 3 }) });
+    const changed = store.getState().status;
     fake.emit('watch', { type: 'peers', peers: [samplePeer({ hostname: 'new' })] });
     fake.emit('app', { ...fake.state.app, update: { state: 'ready', version: '0.3.0' } });
     fake.emit('navigate', { route: 'expose' });
-    expect(store.getState().statusVersion).toBe(v + 1);
+    expect(changed).not.toBe(before); // a status event is a change screens refresh on…
+    expect(changed?.peerCount).toBe(3);
+    expect(store.getState().status).toBe(changed); // …a peers event is not
     expect(store.getState().peers.map((p) => p.hostname)).toEqual(['new']);
     expect(store.getState().app?.update.state).toBe('ready');
     expect(navigate).toHaveBeenCalledWith('expose');
@@ -75,6 +78,18 @@ describe('connectStore', () => {
     connectStore(fake.api, store, () => undefined);
     await settle();
     expect(store.getState().appError).toEqual({ code: 'unauthorized', message: 'open the URL again' });
+  });
+
+  it('a refused token stays shown when an app state arrives after it; other errors clear', () => {
+    const store = createAppStore();
+    const state = { environment: 'web', appVersion: '1', platform: 'linux', connection: { state: 'error' }, update: { state: 'disabled' } } as const;
+    store.getState().setAppError({ code: 'unauthorized', message: 'open the URL again' });
+    store.getState().setApp(state);
+    expect(store.getState().appError?.code).toBe('unauthorized');
+    const other = createAppStore();
+    other.getState().setAppError({ code: 'service-unavailable', message: 'down' });
+    other.getState().setApp(state);
+    expect(other.getState().appError).toBeNull();
   });
 });
 

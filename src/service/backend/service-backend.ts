@@ -305,7 +305,7 @@ export class ServiceBackend implements Backend {
     });
   }
 
-  // --- issue 6 endpoints: placeholders replaced by their implementations in this change ---
+  // The wizard's and settings' endpoints (issue 6): local-control.ts and site-verify.ts.
   localServices(): Promise<LocalServicesResponse> { return this.local.localServices(); }
   probeSite(req: ProbeSiteRequest): Promise<ProbeSiteResponse> { return this.local.probeSite(req); }
   async edges(): Promise<EdgesResponse> { return meshEdges(this.verifyDeps()); }

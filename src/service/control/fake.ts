@@ -19,12 +19,11 @@ import { FakeCommandRunner } from '../engine/fake';
 import type { DeviceState } from '../engine/wireguard/uapi';
 import type { LogBuffer } from '../log-buffer';
 import type {
-  EdgesResponse, LocalServicesResponse, ProbeSiteRequest, ProbeSiteResponse, RevealSecretRequest, RevealSecretResponse,
+  EdgesResponse, LocalService, LocalServicesResponse, ProbeSiteRequest, ProbeSiteResponse, RevealSecretRequest, RevealSecretResponse,
   VerifyEvent, VerifySiteRequest,
 } from '../../shared/protocol';
 import type { Backend, WatchListener } from './backend';
 import { FakeVerify } from './fake-verify';
-import type { LocalService } from '../../shared/protocol';
 import { isCanonicalToken } from '../../shared/mesh/secret';
 import { checkFakeInterfacePatch, defaultFakeLocalServices, fakeProbe, type FakeProbeAnswer } from './fake-local';
 
@@ -268,7 +267,7 @@ export class FakeBackend implements Backend {
     this.updateStatus({});
   }
 
-  // --- issue 6 endpoints: placeholders replaced by their implementations in this change ---
+  // The wizard's and settings' endpoints (issue 6); their canned data in fake-local.ts and fake-verify.ts.
   async localServices(): Promise<LocalServicesResponse> {
     this.throwPending();
     return { services: structuredClone(this.localServiceList) };

@@ -13,7 +13,6 @@ import { parseMeshSubnet } from '../../shared/mesh/address';
 import { parseAdvertisedPrefix, RouteInputError } from '../../shared/routes';
 import { parseSecret, SecretError } from '../../shared/mesh/secret';
 import { redactDiagnostics } from '../diagnostics/redact';
-import { interfaceNameError } from '../backend/interface-settings';
 import type { Logger } from '../log';
 import type { Backend } from './backend';
 import type { WebConsoleControl } from './web-console';
@@ -135,12 +134,10 @@ export function checkJoin(req: JoinRequest): JoinRequest {
 }
 
 /**
- * Canonicalises the subnet of a prefs patch and checks its interface name against this
- * platform's rules (`invalid-interface`, the message without the refused name).
+ * Canonicalises the subnet of a prefs patch. The interface name and port are the backend's to
+ * check (`invalid-interface`, `port-in-use`): their rules depend on the machine.
  */
 export function checkPrefsPatch(patch: PrefsPatch): PrefsPatch {
-  const invalid = patch.interfaceName === undefined ? undefined : interfaceNameError(patch.interfaceName, process.platform);
-  if (invalid) throw invalid;
   return patch.meshSubnet === undefined ? patch : { ...patch, meshSubnet: canonicalMeshSubnet(patch.meshSubnet) };
 }
 

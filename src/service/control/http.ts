@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { ControlError, JSON_MEDIA_TYPE, MAX_BODY_BYTES } from '../../shared/protocol';
+import { ControlError, JSON_MEDIA_TYPE, MAX_BODY_BYTES, NDJSON_MEDIA_TYPE } from '../../shared/protocol';
 
 /** True when the request announces a body (a non-zero length or a chunked transfer). */
 function hasBody(req: IncomingMessage): boolean {
@@ -76,6 +76,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
     ...headers,
   });
   res.end(text);
+}
+
+/** Sends the 200 head of an NDJSON stream (never cached, never sniffed), plus `headers`. */
+export function writeNdjsonHead(res: ServerResponse, headers: Record<string, string> = {}): void {
+  res.writeHead(200, { 'content-type': NDJSON_MEDIA_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', ...headers });
 }
 
 /**

@@ -7,9 +7,10 @@
  * disconnected once too much live output is buffered for it.
  */
 import type { ServerResponse } from 'node:http';
-import { LOG_BACKLOG_HEADER, LogEntry, NDJSON_MEDIA_TYPE } from '../../shared/protocol';
+import { LOG_BACKLOG_HEADER, LogEntry } from '../../shared/protocol';
 import type { LogBuffer } from '../log-buffer';
 import type { Logger } from '../log';
+import { writeNdjsonHead } from './http';
 
 /**
  * Live output buffered for one client before it counts as stuck and is disconnected. The
@@ -31,12 +32,7 @@ export function serveLogs(
   res: ServerResponse, buffer: LogBuffer, logger: Logger, streams: Set<ServerResponse>, follow: boolean,
 ): void {
   const backlog = buffer.entries();
-  res.writeHead(200, {
-    'content-type': NDJSON_MEDIA_TYPE,
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    [LOG_BACKLOG_HEADER]: String(backlog.length),
-  });
+  writeNdjsonHead(res, { [LOG_BACKLOG_HEADER]: String(backlog.length) });
   let live = false;
   let dropped = false;
   const send = (entry: LogEntry): void => {

@@ -13,11 +13,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
-  ControlError, endpoints, NDJSON_MEDIA_TYPE, type EndpointName, type PostStreamEndpointName, type RequestOf, type ResponseOf,
+  ControlError, endpoints, type EndpointName, type PostStreamEndpointName, type RequestOf, type ResponseOf,
 } from '../../shared/protocol';
 import type { Logger } from '../log';
 import type { Backend } from './backend';
-import { readJsonBody, sendError } from './http';
+import { readJsonBody, sendError, writeNdjsonHead } from './http';
 import { writeLine } from './watch';
 
 /** A POST stream handler: validated body, a line emitter, and a signal that aborts when the client is gone. */
@@ -28,6 +28,25 @@ export type PostStreamHandler<N extends PostStreamEndpointName> =
 export const postStreamHandlers: { readonly [N in PostStreamEndpointName]: PostStreamHandler<N> } = {
   verifySite: (backend, body, emit, signal) => backend.verifySite(body, emit, signal),
 };
+
+/**
+ * Runs the stream handler of `name` on a body already validated against its request schema (the
+ * control socket and the web console both come through here). `ControlError`s pass through;
+ * anything else is logged by name (a message may quote anything; nothing is logged once `signal`
+ * aborted: the client left) and becomes `internal`.
+ */
+export async function callStreamHandler(
+  name: PostStreamEndpointName, body: unknown, emit: (line: unknown) => void, signal: AbortSignal, deps: { backend: Backend; logger: Logger },
+): Promise<void> {
+  const handler = postStreamHandlers[name] as (b: Backend, body: unknown, emit: (line: unknown) => void, signal: AbortSignal) => Promise<void>;
+  try {
+    await handler(deps.backend, body, emit, signal);
+  } catch (err) {
+    if (err instanceof ControlError) throw err;
+    if (!signal.aborted) deps.logger.error('stream handler failed', { endpoint: name, error: err instanceof Error ? err.name : typeof err });
+    throw new ControlError('internal', 'internal error');
+  }
+}
 
 /** Whether `name` is served by {@link servePostStream}. */
 export function isPostStream(name: EndpointName): name is PostStreamEndpointName {
@@ -56,7 +75,7 @@ export async function servePostStream(name: PostStreamEndpointName, req: Incomin
   ctx.streams.add(res);
   res.once('close', () => ctx.streams.delete(res));
   const head = (): void => {
-    if (!res.headersSent) res.writeHead(200, { 'content-type': NDJSON_MEDIA_TYPE, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    if (!res.headersSent) writeNdjsonHead(res);
   };
   const emit = (line: unknown): void => {
     if (res.destroyed || res.writableEnded) return;
@@ -65,20 +84,13 @@ export async function servePostStream(name: PostStreamEndpointName, req: Incomin
     head();
     writeLine(res, parsed.data, ctx.logger);
   };
-  const handler = postStreamHandlers[name] as (b: Backend, body: unknown, emit: (line: unknown) => void, signal: AbortSignal) => Promise<void>;
   try {
-    await handler(ctx.backend, body, emit, ctl.signal);
+    await callStreamHandler(name, body, emit, ctl.signal, ctx);
   } catch (err) {
-    if (!res.headersSent) return sendError(res, err instanceof ControlError ? err : internal(ctx.logger, name, err));
-    if (!ctl.signal.aborted) internal(ctx.logger, name, err);
+    // Before the first line the client gets a plain error; after it, the stream just ends.
+    if (!res.headersSent) return sendError(res, err as ControlError);
   }
   if (res.destroyed || res.writableEnded) return;
   head();
   res.end();
-}
-
-/** Logs an unexpected failure (by name only: a message may quote anything) and returns the generic error. */
-function internal(logger: Logger, name: string, err: unknown): ControlError {
-  logger.error('stream handler failed', { endpoint: name, error: err instanceof Error ? err.name : typeof err });
-  return new ControlError('internal', 'internal error');
 }

@@ -5,9 +5,10 @@
  * disconnected once too much output is buffered for it, rather than growing memory forever.
  */
 import type { ServerResponse } from 'node:http';
-import { NDJSON_MEDIA_TYPE, WatchEvent } from '../../shared/protocol';
+import { WatchEvent } from '../../shared/protocol';
 import type { Logger } from '../log';
 import type { Backend } from './backend';
+import { writeNdjsonHead } from './http';
 
 /** Output buffered for one watcher before it is considered stuck and disconnected. */
 export const MAX_WATCH_BUFFER_BYTES = 1024 * 1024;
@@ -44,11 +45,7 @@ export function writeLine(res: ServerResponse, value: unknown, logger: Logger): 
  */
 export function serveWatch(res: ServerResponse, backend: Backend, logger: Logger, watchers: Set<ServerResponse>, framing: WatchFraming = {}): void {
   const snapshot: WatchEvent = { type: 'snapshot', status: backend.status(), peers: backend.peers() }; // may throw: before any header
-  res.writeHead(200, {
-    'content-type': NDJSON_MEDIA_TYPE,
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
+  writeNdjsonHead(res);
   const frame = framing.frame ?? ((event: WatchEvent): unknown => event);
   const send = (event: WatchEvent): void => {
     const parsed = WatchEvent.safeParse(event); // strips undeclared members, like every response

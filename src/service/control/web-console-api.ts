@@ -16,13 +16,13 @@
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ControlError, NDJSON_MEDIA_TYPE } from '../../shared/protocol';
-import { createIpcDispatcher, type AppState, type IpcHandlers } from '../../shared/ipc';
+import { ControlError } from '../../shared/protocol';
+import { createIpcDispatcher, IPC_ERROR_CODES, type AppState, type IpcHandlers } from '../../shared/ipc';
 import type { Logger } from '../log';
 import type { Backend } from './backend';
 import { callHandler } from './handlers';
-import { readJsonBody, sendError, sendJson } from './http';
-import { postStreamHandlers } from './post-stream';
+import { readJsonBody, sendError, sendJson, writeNdjsonHead } from './http';
+import { callStreamHandler } from './post-stream';
 import { serveWatch, writeLine } from './watch';
 
 /** What the API routes are served with. */
@@ -35,11 +35,9 @@ export interface WebApiContext {
   keepAliveMs: number;
 }
 
-/** Code of the answer to calls that only the desktop app can serve. */
-export const UNSUPPORTED_CODE = 'unsupported';
-
+/** The answer to calls that only the desktop app can serve. */
 const desktopOnly = (what: string) => async (): Promise<never> => {
-  throw new ControlError(UNSUPPORTED_CODE, `${what} is only available in the desktop app`);
+  throw new ControlError(IPC_ERROR_CODES.unsupported, `${what} is only available in the desktop app`);
 };
 
 /** The app state the web console reports: no installer, settings, updater or tray. */
@@ -59,17 +57,8 @@ export function webIpcHandlers(ctx: WebApiContext, signal: AbortSignal = new Abo
   const { backend, logger } = ctx;
   return {
     service: (name, body) => callHandler(name, body, { backend, logger, ctx: {} }),
-    stream: async (name, body, emit) => {
-      // The socket's own stream table, so both ends run the same code for a stream.
-      const handler = postStreamHandlers[name] as (b: Backend, body: unknown, emit: (line: unknown) => void, signal: AbortSignal) => Promise<void>;
-      try {
-        await handler(backend, body, emit, signal);
-      } catch (err) {
-        if (err instanceof ControlError) throw err;
-        logger.error('stream failed', { error: err instanceof Error ? err.name : typeof err });
-        throw new ControlError('internal', 'internal error');
-      }
-    },
+    // The socket's own stream table, so both ends run the same code for a stream.
+    stream: (name, body, emit) => callStreamHandler(name, body, emit, signal, { backend, logger }),
     app: {
       getAppState: async () => webAppState(backend),
       watchSnapshot: async () => ({ status: backend.status(), peers: backend.peers() }),
@@ -122,7 +111,7 @@ export async function serveApi(req: IncomingMessage, res: ServerResponse, rawPat
 /** Runs a stream channel, writing its items and its result as NDJSON. */
 async function serveStream(res: ServerResponse, name: string, payload: unknown, ctx: WebApiContext): Promise<void> {
   const left = new AbortController();
-  res.writeHead(200, { 'content-type': NDJSON_MEDIA_TYPE, 'cache-control': 'no-store' });
+  writeNdjsonHead(res);
   ctx.streams.add(res);
   res.once('close', () => {
     ctx.streams.delete(res);

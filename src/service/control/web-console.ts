@@ -14,9 +14,11 @@ import { access, chmod, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import {
+  WEB_CONSOLE_TOKEN_FORM,
   ControlError, DEFAULT_WEB_CONSOLE_PORT, type WebConsoleEnableRequest, type WebConsoleState,
 } from '../../shared/protocol';
 import type { Logger } from '../log';
+import { SerialQueue } from '../serial-queue';
 import { readJsonFile, writeFileAtomic, writeJsonFile } from '../state/atomic-file';
 import type { Backend } from './backend';
 import { startWebConsoleServer, type WebConsoleServer } from './web-console-server';
@@ -53,7 +55,6 @@ export const WEB_CONSOLE_TOKEN_FILE = 'web-console.token';
 
 const Saved = z.object({ enabled: z.boolean(), port: z.number().int().min(1).max(65535) });
 type Saved = z.infer<typeof Saved>;
-const TOKEN_FORM = /^[A-Za-z0-9_-]{43}$/;
 
 /** Owns the web console: persisted intent, token, and the running server. */
 export class WebConsoleManager implements WebConsoleControl {
@@ -61,7 +62,7 @@ export class WebConsoleManager implements WebConsoleControl {
   private token: string | undefined;
   private server: WebConsoleServer | undefined;
   private error: string | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly logger: Logger;
 
   constructor(private readonly opts: WebConsoleOptions) {
@@ -70,7 +71,7 @@ export class WebConsoleManager implements WebConsoleControl {
 
   /** Loads the saved state and token; listens when enabled (never rejects for a taken port). */
   start(): Promise<void> {
-    return this.serialised(async () => {
+    return this.queue.run(async () => {
       this.saved = await this.loadSaved();
       this.token = await this.loadToken();
       if (!this.saved.enabled) return;
@@ -87,7 +88,7 @@ export class WebConsoleManager implements WebConsoleControl {
 
   /** Closes the server and every open event stream; the saved state is kept. */
   stop(): Promise<void> {
-    return this.serialised(() => this.closeServer());
+    return this.queue.run(() => this.closeServer());
   }
 
   /** Current state; `url` (with the token) only while listening, `error` only while enabled. */
@@ -103,7 +104,7 @@ export class WebConsoleManager implements WebConsoleControl {
    * intent, then closes the old server; with `newToken` on the same port, open streams are ended.
    */
   enable(req: WebConsoleEnableRequest): Promise<WebConsoleState> {
-    return this.serialised(async () => {
+    return this.queue.run(async () => {
       const port = req.port ?? this.saved.port;
       const token = req.newToken || !this.token ? this.newToken() : this.token;
       const old = this.server;
@@ -129,7 +130,7 @@ export class WebConsoleManager implements WebConsoleControl {
 
   /** Saves "disabled" (a failed write changes nothing), then closes the server. */
   disable(): Promise<WebConsoleState> {
-    return this.serialised(async () => {
+    return this.queue.run(async () => {
       if (this.saved.enabled) {
         try {
           await this.save({ enabled: false, port: this.saved.port });
@@ -147,13 +148,6 @@ export class WebConsoleManager implements WebConsoleControl {
   /** Strings the logger must never print (the token), for its last line of defence. */
   scrubList(): string[] {
     return this.token ? [this.token] : [];
-  }
-
-  /** Runs `fn` after every earlier operation. */
-  private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private listen(port: number): Promise<WebConsoleServer> {
@@ -215,7 +209,7 @@ export class WebConsoleManager implements WebConsoleControl {
   private async loadToken(): Promise<string | undefined> {
     const text = await readFile(this.tokenFile(), 'utf8').catch(() => '');
     const token = text.trim();
-    if (!TOKEN_FORM.test(token)) return undefined;
+    if (!WEB_CONSOLE_TOKEN_FORM.test(token)) return undefined;
     await chmod(this.tokenFile(), 0o600).catch(() => undefined);
     return token;
   }

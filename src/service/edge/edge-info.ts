@@ -14,6 +14,7 @@
 import type { MeshEdge } from '../../shared/protocol';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
+import { SerialQueue } from '../serial-queue';
 import { EDGE_INFO_TYPE, encodeEdgeInfo, type EdgeInfo } from '../mesh/site-messages';
 import type { SitePeer } from '../origin/origin-manager';
 import { scanCertificates } from './certificates';
@@ -63,7 +64,7 @@ export interface EdgeInfoReporterDeps {
 export class EdgeInfoReporter {
   private current: EdgeCapabilities | undefined;
   private seq: number;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private changeQueued: Promise<void> | undefined;
 
   constructor(private readonly d: EdgeInfoReporterDeps) {
@@ -126,10 +127,8 @@ export class EdgeInfoReporter {
 
   /** Runs `fn` after the previous one; never rejects (callers fire and forget). */
   private serial(fn: () => Promise<void> | void): Promise<void> {
-    const next = this.queue.then(fn).catch((err: unknown) => {
+    return this.queue.run(async () => fn()).catch((err: unknown) => {
       this.d.logger?.warn('edge capability report not sent', { error: err instanceof Error ? err.message : String(err) });
     });
-    this.queue = next;
-    return next;
   }
 }

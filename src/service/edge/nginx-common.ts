@@ -234,15 +234,3 @@ async function allowTraversal(dir: string, logger: Logger): Promise<void> {
     if (d === path.dirname(d)) return;
   }
 }
-
-/** Runs async tasks one at a time, in call order. */
-export class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  /** Runs `task` after every earlier one has settled. */
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const p = this.tail.then(task);
-    this.tail = p.catch(() => undefined);
-    return p;
-  }
-}

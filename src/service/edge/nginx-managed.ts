@@ -14,11 +14,12 @@ import path from 'node:path';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CommandRunner } from '../engine/exec';
+import { SerialQueue } from '../serial-queue';
 import { removeTempFiles, writeFileAtomic } from '../state/atomic-file';
 import { GENERATED_HEADER } from './nginx-config';
 import { checkPath } from './nginx-values';
 import {
-  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, SerialQueue, waitGone, waitReloaded,
+  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, waitGone, waitReloaded,
 } from './nginx-common';
 import type { EdgeNginx, EdgeNginxPaths, NginxInfo, NginxProcesses } from './nginx-common';
 

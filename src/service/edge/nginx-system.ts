@@ -13,10 +13,11 @@ import path from 'node:path';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { CommandRunner } from '../engine/exec';
+import { SerialQueue } from '../serial-queue';
 import { writeFileAtomic } from '../state/atomic-file';
 import { checkPath } from './nginx-values';
 import {
-  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, restoreFile, SerialQueue, waitReloaded,
+  hostNginxProcesses, nginxFailure, prepareWebDirs, probeNginx, readBytes, readPid, restoreFile, waitReloaded,
 } from './nginx-common';
 import type { EdgeNginx, EdgeNginxPaths, NginxInfo, NginxProcesses } from './nginx-common';
 

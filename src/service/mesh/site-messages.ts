@@ -16,6 +16,7 @@
  * compatibility, as in wgmesh).
  */
 import { z } from 'zod';
+import { EdgeConfigState } from '../../shared/protocol';
 import { MAX_SITE_HOSTNAMES, MAX_SITES, parseHealthPath, parseHostname, parseSiteName } from '../../shared/sites';
 import { PROTOCOL } from './envelope';
 
@@ -66,7 +67,7 @@ export interface EdgeInfo {
   wgPubkey: string;
   seq: number;
   nginx: { available: boolean; running: boolean; error?: string };
-  config: { state: 'off' | 'pending' | 'applied' | 'failed'; lastError?: string };
+  config: { state: EdgeConfigState; lastError?: string };
   httpPort: number;
   httpsPort: number;
   /** Absolute path of `/`, letters, digits and `._-` only. */
@@ -110,7 +111,7 @@ const InfoWire = z.object({
   wg_pubkey: Key,
   seq: Seq,
   nginx: z.object({ available: z.boolean(), running: z.boolean(), error: Printable.optional() }),
-  config: z.object({ state: z.enum(['off', 'pending', 'applied', 'failed']), last_error: Printable.optional() }),
+  config: z.object({ state: EdgeConfigState, last_error: Printable.optional() }),
   http_port: Port,
   https_port: Port,
   cert_dir: Dir,
@@ -141,7 +142,7 @@ export function encodeEdgeReport(r: EdgeReport, nowSec: number): string {
 }
 
 /** `s` as a printable ASCII string of at most 300 characters (what {@link decodeEdgeInfo} accepts). */
-export function printable(s: string): string {
+function printable(s: string): string {
   return s.replace(/[^\x20-\x7e]+/g, ' ').slice(0, 300);
 }
 

@@ -2,6 +2,8 @@
  * One HTTP(S) GET to a local target, as the origin's health checks (health.ts) and the wizard's
  * probe (probe.ts) send it: no agent, `connection: close`, a deadline over the whole request,
  * certificates not verified (see below), failures described in short human words. Never rejects.
+ * Its TLS policy, error wording and timing helpers are also those of the site verification's
+ * requests (verify-http.ts, verify-streams.ts), so every check of the origin speaks alike.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
@@ -36,8 +38,25 @@ export type HttpGetResult =
   | { ok: false; error: string; code: string };
 
 /** Text of a duration for messages: `3 s`, `1.5 s`, `0.2 s`. */
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** Milliseconds since `started` (a `performance.now()` value), to a tenth. */
+export function elapsedMs(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}
+
+/**
+ * TLS options of every check of a local target or an edge (health, probe, verification): the
+ * certificate is not verified, `sniName` is sent as SNI unless it is an IP address (RFC 6066).
+ * The target is the user's own service on this machine or LAN, usually with a self-signed or
+ * internal certificate, and an edge is reached at its mesh address: a check asks "does it
+ * answer", not "is it trusted" (the edge serves the public certificate; verification reports
+ * trust separately).
+ */
+export function unverifiedTls(sniName: string): { rejectUnauthorized: false; servername?: string } {
+  return { rejectUnauthorized: false, ...(isIP(sniName) === 0 ? { servername: sniName } : {}) };
 }
 
 /** The first line of `s`, at most 100 characters. */
@@ -81,14 +100,7 @@ function requestOptions(spec: HttpCheckSpec): https.RequestOptions {
     host: spec.host, port: spec.port, path: spec.path, method: 'GET', agent: false,
     headers: { host: hostHeader, 'user-agent': 'cloudroof-health/1', accept: '*/*', connection: 'close' },
   };
-  if (spec.scheme === 'https') {
-    // The target is the user's own service on this machine or LAN, usually with a
-    // self-signed or internal certificate; the check asks "is it up", not "is it trusted"
-    // (the edge serves the public certificate), so the certificate is not verified.
-    options.rejectUnauthorized = false;
-    if (isIP(sniName) === 0) options.servername = sniName;
-  }
-  return options;
+  return spec.scheme === 'https' ? { ...options, ...unverifiedTls(sniName) } : options;
 }
 
 /**
@@ -138,7 +150,7 @@ export function httpGet(spec: HttpCheckSpec, opts: HttpGetOptions = {}): Promise
       else finish({ ok: false, error: describeError(err, spec.timeoutMs), code: err.code ?? '' });
     });
     req.on('response', (res) => {
-      const answer = { ok: true as const, status: res.statusCode ?? 0, latencyMs: Math.round((performance.now() - started) * 10) / 10, headers: res.headers };
+      const answer = { ok: true as const, status: res.statusCode ?? 0, latencyMs: elapsedMs(started), headers: res.headers };
       const limit = Math.max(0, opts.bodyBytes?.(res.headers) ?? 0);
       if (limit === 0) finish({ ...answer, body: Buffer.alloc(0) });
       answered = readBody(res, limit, (body) => {

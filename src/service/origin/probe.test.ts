@@ -2,15 +2,13 @@
 // a TCP server that is not HTTP, a server that never answers, TLS mix-ups, a self-signed https
 // target) and its pure parts (error wording, title extraction).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlError } from '../../shared/protocol';
 import { htmlTitle, probeErrorMessage, probeSite } from './probe';
+import { selfSignedCertificate } from './verify-test-servers';
 
 function handler(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.url === '/hang') return;
@@ -85,16 +83,9 @@ describe('probeSite', () => {
 
   const hasOpenssl = (() => { try { execFileSync('openssl', ['version'], { stdio: 'ignore' }); return true; } catch { return false; } })();
   it.skipIf(!hasOpenssl)('probes an https target with a self-signed certificate, as the health checks do', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'crf-probe-'));
-    try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=local.test',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-      const port = await listen(https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, handler));
-      expect(await probeSite({ target: `https://127.0.0.1:${port}` })).toMatchObject({ ok: true, status: 200, title: 'Welcome & hello to nginx!' });
-      expect((await probeSite({ target: `http://127.0.0.1:${port}` })).error).toMatch(/^not an HTTP server|^connection closed without an answer$/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const port = await listen(https.createServer(selfSignedCertificate('local.test'), handler));
+    expect(await probeSite({ target: `https://127.0.0.1:${port}` })).toMatchObject({ ok: true, status: 200, title: 'Welcome & hello to nginx!' });
+    expect((await probeSite({ target: `http://127.0.0.1:${port}` })).error).toMatch(/^not an HTTP server|^connection closed without an answer$/);
   });
 });
 

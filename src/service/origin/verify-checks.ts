@@ -9,6 +9,7 @@
 import { formatBytes } from '../../shared/human-format';
 import type { VerifyCheck } from '../../shared/protocol';
 import { UNAVAILABLE_PAGE_MARKER } from '../edge/nginx-config';
+import { seconds } from './http-get';
 import { exchange, VerifyError, type CertificateTrust, type VerifyEndpoint, type VerifyResponse } from './verify-http';
 import { probeSse, probeWebSocket, type SseProbe } from './verify-streams';
 
@@ -142,7 +143,7 @@ async function sseCheck(c: CheckContext): Promise<CheckOutcome> {
   if (e.status === 0) return failed(`no answer through the edge: ${e.error ?? 'no answer'}`);
   if (!isEventStream(e)) return failed(`the edge answered ${e.status} ${e.contentType || 'without a content type'}, the service ${t.status} text/event-stream`, e.latencyMs);
   if (t.firstEventMs === undefined) {
-    return { state: 'passed', detail: `text/event-stream through the edge; the service sent no event within ${c.timeouts.sseEventMs / 1000} s, so buffering was not checked`, ...latency };
+    return { state: 'passed', detail: `text/event-stream through the edge; the service sent no event within ${seconds(c.timeouts.sseEventMs)}, so buffering was not checked`, ...latency };
   }
   if (e.firstEventMs === undefined) return failed(`no event came through the edge (${e.error ?? 'none'}) while the service sent one: the edge buffers the stream`, e.latencyMs);
   if (e.endedAtFirstEvent && !t.endedAtFirstEvent) return failed('the first event arrived only when the stream ended: the edge buffers the stream', e.latencyMs);
@@ -164,8 +165,7 @@ async function uploadCheck(c: CheckContext): Promise<CheckOutcome> {
   }
   const wrong = mismatch(e, t);
   if (wrong) return failed(wrong, e.latencyMs);
-  const secs = Number(((performance.now() - started) / 1000).toFixed(1));
-  return { state: 'passed', detail: `${e.status} like the service, ${size} in ${secs} s`, latencyMs: e.latencyMs };
+  return { state: 'passed', detail: `${e.status} like the service, ${size} in ${seconds(performance.now() - started)}`, latencyMs: e.latencyMs };
 }
 
 /** The checks, by name, in the order they run. */

@@ -13,10 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { formatHostPort } from './forwarder';
-import { describeError } from './http-get';
+import { describeError, elapsedMs, seconds, unverifiedTls } from './http-get';
 
 /** Where a verification request goes. */
 export interface VerifyEndpoint {
@@ -69,10 +68,6 @@ export class VerifyError extends Error {
 /** Bytes of the random block an upload repeats. */
 const BLOCK_BYTES = 256 * 1024;
 
-function seconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(1))} s`;
-}
-
 /** Whether the TLS connection under `res` has a certificate this machine trusts (undefined without TLS). */
 function trustOf(res: IncomingMessage): CertificateTrust | undefined {
   const s = res.socket as TLSSocket | null;
@@ -90,7 +85,7 @@ function options(ep: VerifyEndpoint, r: VerifyRequest): https.RequestOptions {
   }
   return {
     host: ep.host, port: ep.port, path: r.path, method: r.method, agent: false, headers, signal: r.signal,
-    ...(ep.tls ? { rejectUnauthorized: false, ...(isIP(ep.hostname) === 0 ? { servername: ep.hostname } : {}) } : {}),
+    ...(ep.tls ? unverifiedTls(ep.hostname) : {}),
   };
 }
 
@@ -135,7 +130,7 @@ export function openRequest(ep: VerifyEndpoint, r: VerifyRequest): Promise<OpenR
       answered = true;
       res.on('error', () => undefined);
       resolve({
-        res, status: res.statusCode ?? 0, latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        res, status: res.statusCode ?? 0, latencyMs: elapsedMs(started),
         ...(ep.tls ? { trust: trustOf(res) } : {}), close: () => req.destroy(),
       });
     });

@@ -15,6 +15,7 @@ import { formatBytes } from '../../shared/human-format';
 import {
   CHECKS, DEFAULT_VERIFY_TIMEOUTS, type CheckContext, type CheckOutcome, type VerifyPaths, type VerifyTimeouts,
 } from './verify-checks';
+import { seconds } from './http-get';
 import type { VerifyEndpoint } from './verify-http';
 
 /** Progress events of a running upload are at least this far apart. */
@@ -64,7 +65,7 @@ function deadlineMs(check: VerifyCheck, t: VerifyTimeouts, uploadBytes: number):
 
 /** Runs `fn` with a signal that aborts with `parent` or after `ms`; a deadline is an outcome, a parent abort rethrows. */
 async function withDeadline(ms: number, parent: AbortSignal, fn: (signal: AbortSignal) => Promise<CheckOutcome>): Promise<CheckOutcome> {
-  const expiredOutcome: CheckOutcome = { state: 'failed', detail: `timed out after ${Number((ms / 1000).toFixed(1))} s` };
+  const expiredOutcome: CheckOutcome = { state: 'failed', detail: `timed out after ${seconds(ms)}` };
   const ctl = new AbortController();
   const onParent = (): void => ctl.abort(parent.reason);
   parent.addEventListener('abort', onParent);

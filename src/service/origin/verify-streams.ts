@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { formatHostPort } from './forwarder';
-import { describeError } from './http-get';
+import { describeError, elapsedMs, seconds, unverifiedTls } from './http-get';
 import { openRequest, VerifyError, type VerifyEndpoint } from './verify-http';
 
 /** What a websocket probe saw. */
@@ -33,10 +33,6 @@ export interface WsProbeOptions {
   signal: AbortSignal;
 }
 
-function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 10) / 10;
-}
-
 /** Opens a websocket to `path` at `ep` (Host and SNI = the site's hostname), optionally echoes one frame, closes. */
 export function probeWebSocket(ep: VerifyEndpoint, path: string, o: WsProbeOptions): Promise<WsProbe> {
   return new Promise((resolve) => {
@@ -47,7 +43,7 @@ export function probeWebSocket(ep: VerifyEndpoint, path: string, o: WsProbeOptio
     let settled = false;
     const ws = new WebSocket(`${ep.tls ? 'wss' : 'ws'}://${formatHostPort(ep.host, ep.port)}${path}`, {
       headers: { host: ep.hostname, 'user-agent': 'cloudroof-verify/1' }, handshakeTimeout: o.timeoutMs, perMessageDeflate: false,
-      followRedirects: false, maxPayload: 64 * 1024, ...(ep.tls ? { rejectUnauthorized: false, servername: ep.hostname } : {}),
+      followRedirects: false, maxPayload: 64 * 1024, ...(ep.tls ? unverifiedTls(ep.hostname) : {}),
     });
     const finish = (r: WsProbe): void => {
       if (settled) return;
@@ -61,11 +57,11 @@ export function probeWebSocket(ep: VerifyEndpoint, path: string, o: WsProbeOptio
     o.signal.addEventListener('abort', onAbort);
     if (o.signal.aborted) return onAbort();
     ws.on('unexpected-response', (_req, res) => {
-      latencyMs = elapsed(started);
+      latencyMs = elapsedMs(started);
       res.resume();
       finish({ status: res.statusCode ?? 0 });
     });
-    ws.on('upgrade', () => { latencyMs = elapsed(started); });
+    ws.on('upgrade', () => { latencyMs = elapsedMs(started); });
     ws.on('open', () => {
       if (o.echoWaitMs === undefined) return finish({ status: 101 });
       ws.send(token);
@@ -76,7 +72,7 @@ export function probeWebSocket(ep: VerifyEndpoint, path: string, o: WsProbeOptio
     });
     ws.on('error', (err: NodeJS.ErrnoException) => {
       const timedOut = /timed out/i.test(err.message);
-      finish({ status: 0, error: timedOut ? `no handshake within ${o.timeoutMs / 1000} s` : describeError(err, o.timeoutMs) });
+      finish({ status: 0, error: timedOut ? `no handshake within ${seconds(o.timeoutMs)}` : describeError(err, o.timeoutMs) });
     });
   });
 }
@@ -134,12 +130,12 @@ function firstEvent(res: IncomingMessage, waitMs: number): Promise<Partial<SsePr
       res.removeListener('data', onData);
       resolve(r);
     };
-    const timer = setTimeout(() => done({ error: `no event within ${waitMs / 1000} s` }), waitMs);
+    const timer = setTimeout(() => done({ error: `no event within ${seconds(waitMs)}` }), waitMs);
     const onData = (chunk: Buffer): void => {
       if (found !== undefined) return;
       text += chunk.toString('utf8');
       if (/\r?\n\r?\n/.test(text)) {
-        const at = elapsed(started);
+        const at = elapsedMs(started);
         found = at;
         // Let the parser take what else arrived with this chunk: a buffered answer ends now.
         setImmediate(() => done({ firstEventMs: at, endedAtFirstEvent: res.complete }));

@@ -2,8 +2,9 @@
  * Local servers for the verification's unit tests (verify-site.test.ts): an application that
  * plays the site's target (health, websocket echo, SSE, upload; or health only), and a plain
  * Node reverse proxy that plays an edge — HTTP or TLS, with an optional body limit (413), SSE
- * buffered until the end, or an unreachable upstream (502 with the edge's own page). Test code
- * only; nothing in the service imports it.
+ * buffered until the end, or an unreachable upstream (502 with the edge's own page); and a
+ * self-signed certificate (also for probe.test.ts). Test code only; nothing in the service
+ * imports it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import {
-  appChannels, IPC_ERROR_CODES, SERVICE_CHANNELS, serviceSchemas, STREAM_CHANNELS, streamSchemas,
+  appChannels, IPC_ERROR_CODES, ipcFailure as fail, SERVICE_CHANNELS, serviceSchemas, STREAM_CHANNELS, streamSchemas,
   type AppChannel, type IpcResult, type ServiceChannel, type StreamChannel,
 } from './schema';
 
@@ -46,7 +46,6 @@ export function toIpcError(err: unknown): { code: string; message: string } {
   return { code: IPC_ERROR_CODES.internal, message: 'internal error' };
 }
 
-const fail = (code: string, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
 const isService = (name: string): name is ServiceChannel => (SERVICE_CHANNELS as readonly string[]).includes(name);
 const isStream = (name: string): name is StreamChannel => (STREAM_CHANNELS as readonly string[]).includes(name);
 const isApp = (name: string): name is AppChannel => Object.hasOwn(appChannels, name);

@@ -6,3 +6,4 @@ export * from './app-schemas';
 export * from './schema';
 export * from './ipc-client';
 export * from './dispatcher';
+export * from './service-commands';

@@ -7,8 +7,8 @@
  */
 import type { z } from 'zod';
 import {
-  appChannels, eventChannels, IPC_ERROR_CODES, ipcResult, SERVICE_CHANNELS, serviceSchemas, STREAM_CHANNELS, streamSchemas,
-  type CloudroofApi, type EventChannel, type IpcResult,
+  appChannels, eventChannels, IPC_ERROR_CODES, ipcFailure as fail, ipcResult, SERVICE_CHANNELS, serviceSchemas, STREAM_CHANNELS,
+  streamSchemas, type CloudroofApi, type EventChannel, type IpcResult,
 } from './schema';
 
 /** Moves raw payloads; knows nothing of schemas. */
@@ -21,14 +21,24 @@ export interface IpcTransport {
   subscribe(event: string, listener: (payload: unknown) => void): () => void;
 }
 
-const fail = (code: string, message: string): IpcResult<never> => ({ ok: false, error: { code, message } });
-
 /** Where a schema failed, by path only (values may be secrets). */
 function where(err: z.ZodError): string {
   return err.issues.slice(0, 3).map((i) => i.path.join('.') || '(body)').join(', ');
 }
 
-async function call(transport: IpcTransport, kind: 'svc' | 'app', name: string, request: z.ZodType | null, response: z.ZodType, req: unknown): Promise<IpcResult<unknown>> {
+/** One call's schemas: the request's (null: none) and the result envelope's. */
+interface CallSchemas {
+  request: z.ZodType | null;
+  result: () => z.ZodType;
+}
+
+/** `make()`, run on first use and kept: a channel's envelope schema costs far more to build than to use. */
+function once<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
+
+async function call(transport: IpcTransport, kind: 'svc' | 'app', name: string, { request, result }: CallSchemas, req: unknown): Promise<IpcResult<unknown>> {
   let payload: unknown;
   if (request !== null) {
     const checked = request.safeParse(req ?? {});
@@ -41,7 +51,7 @@ async function call(transport: IpcTransport, kind: 'svc' | 'app', name: string, 
   } catch (err) {
     return fail(IPC_ERROR_CODES.serviceUnavailable, err instanceof Error ? err.message : 'the call failed');
   }
-  const parsed = ipcResult(response).safeParse(raw);
+  const parsed = result().safeParse(raw);
   if (!parsed.success) return fail(IPC_ERROR_CODES.badResponse, `unexpected answer to ${name} (${where(parsed.error)}); are the app and the service the same version?`);
   return parsed.data as IpcResult<unknown>;
 }
@@ -51,15 +61,18 @@ export function createIpcClient(transport: IpcTransport): CloudroofApi {
   const service: Record<string, (req?: unknown) => Promise<IpcResult<unknown>>> = {};
   for (const name of SERVICE_CHANNELS) {
     const { request, response } = serviceSchemas(name);
-    service[name] = (req?: unknown) => call(transport, 'svc', name, request, response, req);
+    const schemas = { request, result: once(() => ipcResult(response)) };
+    service[name] = (req?: unknown) => call(transport, 'svc', name, schemas, req);
   }
   const app: Record<string, (req?: unknown) => Promise<IpcResult<unknown>>> = {};
   for (const [name, def] of Object.entries(appChannels)) {
-    app[name] = (req?: unknown) => call(transport, 'app', name, def.request, def.response, req);
+    const schemas = { request: def.request, result: once(() => ipcResult(def.response)) };
+    app[name] = (req?: unknown) => call(transport, 'app', name, schemas, req);
   }
   const stream: Record<string, (req: unknown, onItem: (item: unknown) => void) => Promise<IpcResult<null>>> = {};
   for (const name of STREAM_CHANNELS) {
     const { request, item } = streamSchemas(name);
+    const end = once(() => ipcResult(item.nullable()));
     stream[name] = async (req, onItem) => {
       const checked = request.safeParse(req);
       if (!checked.success) return fail(IPC_ERROR_CODES.invalidRequest, `invalid request (${where(checked.error)})`);
@@ -72,7 +85,7 @@ export function createIpcClient(transport: IpcTransport): CloudroofApi {
       } catch (err) {
         return fail(IPC_ERROR_CODES.serviceUnavailable, err instanceof Error ? err.message : 'the stream failed');
       }
-      const parsed = ipcResult(item.nullable()).safeParse(raw);
+      const parsed = end().safeParse(raw);
       if (!parsed.success) return fail(IPC_ERROR_CODES.badResponse, `unexpected end of ${name}`);
       return parsed.data.ok ? { ok: true, value: null } : parsed.data;
     };

@@ -103,6 +103,11 @@ export const IPC_ERROR_CODES = {
  */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcErrorInfo };
 
+/** The failed result with `code` and `message` (the one way every end of the contract builds one). */
+export function ipcFailure(code: string, message: string): IpcResult<never> {
+  return { ok: false, error: { code, message } };
+}
+
 /** Schema of a result envelope around `value`. */
 export function ipcResult<T extends z.ZodType>(value: T) {
   return z.union([

@@ -20,6 +20,9 @@ export const RevealSecretResponse = z.object({
 /** Answer of POST /v1/secret/reveal. */
 export type RevealSecretResponse = z.infer<typeof RevealSecretResponse>;
 
+/** Form of the web console's token: 32 random bytes as unpadded base64url. */
+export const WEB_CONSOLE_TOKEN_FORM = /^[A-Za-z0-9_-]{43}$/;
+
 /** Default TCP port of the web console (on 127.0.0.1 only). */
 export const DEFAULT_WEB_CONSOLE_PORT = 7475;
 

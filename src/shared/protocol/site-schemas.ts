@@ -146,6 +146,11 @@ export const EdgeSite = z.object({
 /** One hostname this edge serves. */
 export type EdgeSite = z.infer<typeof EdgeSite>;
 
+/** State of an edge's nginx configuration: none (`off`), being applied, applied, or refused. */
+export const EdgeConfigState = z.enum(['off', 'pending', 'applied', 'failed']);
+/** State of an edge's nginx configuration. */
+export type EdgeConfigState = z.infer<typeof EdgeConfigState>;
+
 /** Body of GET /v1/edge (and of enable/disable). */
 export const EdgeState = z.object({
   enabled: z.boolean(),
@@ -158,7 +163,7 @@ export const EdgeState = z.object({
     error: z.string().optional(),
   }),
   config: z.object({
-    state: z.enum(['off', 'pending', 'applied', 'failed']),
+    state: EdgeConfigState,
     /** Unix milliseconds of the last config nginx accepted and reloaded. */
     appliedAt: z.number().optional(),
     /** Why the last render was refused (the previous config keeps serving). */

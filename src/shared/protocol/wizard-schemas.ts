@@ -7,6 +7,7 @@
  * (and stripped of undeclared members), as everywhere in the protocol.
  */
 import { z } from 'zod';
+import { EdgeConfigState } from './site-schemas';
 
 const Text = (max: number) => z.string().min(1).max(max);
 
@@ -74,7 +75,7 @@ export const MeshEdge = z.object({
   hostname: z.string().optional(),
   meshIPv4: z.string().optional(),
   nginx: z.object({ available: z.boolean(), running: z.boolean(), error: z.string().optional() }),
-  config: z.object({ state: z.enum(['off', 'pending', 'applied', 'failed']), lastError: z.string().optional() }),
+  config: z.object({ state: EdgeConfigState, lastError: z.string().optional() }),
   httpPort: z.number().int(),
   httpsPort: z.number().int(),
   /** Where the edge expects certificates (`<certDir>/<hostname>/fullchain.pem`, `privkey.pem`). */

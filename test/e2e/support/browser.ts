@@ -8,14 +8,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-
-/** Debian's Chromium; a test never downloads a browser of its own. */
-export const CHROMIUM = '/usr/bin/chromium';
-
-/** Flags that work on these machines (TESTING.md, "Browser tests"). */
-const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../../support/chromium';
 
 /** Where screenshots go: test-results/e2e/<suite>/NN-name.png (kept as CI artifacts). */
 export function screenshotDir(suite: string): string {
@@ -39,7 +33,7 @@ export async function launchInNamespace(ns: string): Promise<NamespacedBrowser> 
   const wrapper = join(dir, 'chromium-in-ns');
   writeFileSync(wrapper, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`);
   chmodSync(wrapper, 0o755);
-  const browser = await chromium.launch({ executablePath: wrapper, args: FLAGS, timeout: 60_000 });
+  const browser = await launchChromium({ executablePath: wrapper });
   return {
     browser,
     newPage: async () => {

@@ -4,7 +4,8 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { Table } from '../../components/Table';
 import { nodeName } from './node-format';
 
-function AdvertisedState({ route }: { route: AdvertisedRoute }) {
+/** An advertised route's state as a badge (with its error, if any). */
+export function AdvertisedState({ route }: { route: AdvertisedRoute }) {
   if (route.state === 'active') return <StatusBadge tone="ok">Active</StatusBadge>;
   if (route.state === 'pending') return <StatusBadge tone="busy">Pending</StatusBadge>;
   return <StatusBadge tone="error">{route.error ? `Error: ${route.error}` : 'Error'}</StatusBadge>;

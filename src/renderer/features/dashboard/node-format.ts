@@ -2,6 +2,7 @@
  * How the dashboard words the service's state: badges for the tunnel, health, edges and routes,
  * a peer's path, and a one-line discovery summary. Pure.
  */
+import { connectedLabel } from '../../../shared/human-format';
 import type { DiscoveryStatus, HealthCheck, Peer, SiteEdgeState, Status } from '../../../shared/protocol';
 import type { Tone } from '../../components/StatusBadge';
 
@@ -14,7 +15,7 @@ export interface Badge {
 /** The tunnel's observed state. */
 export function tunnelBadge(status: Status | null): Badge {
   switch (status?.tunnelState) {
-    case 'connected': return { tone: 'ok', label: `Connected · ${status.peerCount} ${status.peerCount === 1 ? 'peer' : 'peers'}` };
+    case 'connected': return { tone: 'ok', label: connectedLabel(status.peerCount) };
     case 'connecting': return { tone: 'busy', label: 'Connecting…' };
     case 'error': return { tone: 'error', label: 'Error' };
     case 'disconnected': return { tone: 'off', label: 'Disconnected' };
@@ -66,7 +67,5 @@ export function discoverySummary(d: DiscoveryStatus | undefined): string {
   return parts.join(' · ');
 }
 
-/** A peer's or edge's name: its hostname, else the start of its public key. */
-export function nodeName(n: { hostname?: string; publicKey: string }): string {
-  return n.hostname ?? `${n.publicKey.slice(0, 8)}…`;
-}
+/** A peer's or edge's name (shared with the CLI). */
+export { nodeName } from '../../../shared/human-format';

@@ -17,9 +17,14 @@ function checked<T>(fn: () => T): Checked<T> {
   }
 }
 
-/** The hostnames of a text (separated by spaces, commas or new lines), canonical. */
+/** The words of a hostnames field, as typed: separated by spaces, commas or new lines. */
+export function splitHostnames(text: string): string[] {
+  return text.split(/[\s,]+/).filter((h) => h !== '');
+}
+
+/** The hostnames of a text (see {@link splitHostnames}), canonical. */
 export function checkHostnames(text: string): Checked<string[]> {
-  return checked(() => parseHostnames(text.split(/[\s,]+/).filter((h) => h !== '')));
+  return checked(() => parseHostnames(splitHostnames(text)));
 }
 
 /** A site name, canonical. */

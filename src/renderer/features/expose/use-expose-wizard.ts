@@ -4,7 +4,7 @@
  * before Finish), and running the verification stream. Screens only render its state.
  */
 import { useCallback, useEffect, useReducer, useRef } from 'react';
-import type { IpcResult } from '../../../shared/ipc';
+import { ipcFailure, type IpcResult } from '../../../shared/ipc';
 import type { SitesResponse } from '../../../shared/protocol';
 import { useAction, type Action } from '../../hooks/use-action';
 import { useRuntime } from '../../hooks/use-runtime';
@@ -62,7 +62,7 @@ export function useExposeWizard(): ExposeWizard {
   const expose = useAction(async (): Promise<IpcResult<SitesResponse>> => {
     const s = latest.current;
     const hostnames = checkHostnames(s.hostnames);
-    if (!s.probe || !hostnames.ok) return { ok: false, error: { code: 'invalid-site', message: 'check the hostnames first' } };
+    if (!s.probe || !hostnames.ok) return ipcFailure('invalid-site', 'check the hostnames first');
     const before = await api.service.sites();
     if (!before.ok) return before;
     const previous = before.value.sites.find((x) => x.name === s.name);

@@ -3,10 +3,12 @@
  * service — the site it created, or the one it replaced (`previous`) — so Cancel, Back from the
  * verification, and leaving the screen before the end put everything back as it was.
  */
-import type { ProbeSiteResponse, SiteConfig, VerifyEvent } from '../../../shared/protocol';
+import {
+  DEFAULT_VERIFY_SSE_PATH, DEFAULT_VERIFY_WEBSOCKET_PATH, type ProbeSiteResponse, type SiteConfig, type VerifyEvent,
+} from '../../../shared/protocol';
 import { applyVerifyEvent, IDLE_VERIFY, type VerifyProgress } from './verify-progress';
 import type { IpcErrorInfo } from '../../../shared/ipc';
-import { suggestSiteName } from './site-inputs';
+import { splitHostnames, suggestSiteName } from './site-inputs';
 
 /** Names of the steps, in order. */
 export const WIZARD_STEPS = ['Local service', 'Check', 'Public hostname', 'Edges', 'Verify', 'Done'] as const;
@@ -54,7 +56,7 @@ export type WizardAction =
 /** A fresh wizard. */
 export const INITIAL_WIZARD: WizardState = {
   step: 0, target: '', probe: null, hostnames: '', name: '', nameEdited: false, exposed: null, finished: false,
-  verify: IDLE_VERIFY, paths: { websocket: '/ws', sse: '/sse', upload: '' },
+  verify: IDLE_VERIFY, paths: { websocket: DEFAULT_VERIFY_WEBSOCKET_PATH, sse: DEFAULT_VERIFY_SSE_PATH, upload: '' },
 };
 
 /** The reducer. */
@@ -63,10 +65,7 @@ export function wizardReducer(s: WizardState, a: WizardAction): WizardState {
     case 'go': return { ...s, step: a.step, finished: a.step === WIZARD_STEPS.length - 1 ? s.finished : false };
     case 'target': return { ...s, target: a.target, probe: null };
     case 'probe': return { ...s, probe: a.probe };
-    case 'hostnames': {
-      const first = a.text.split(/[\s,]+/).find((h) => h !== '') ?? '';
-      return { ...s, hostnames: a.text, name: s.nameEdited ? s.name : suggestSiteName(first) };
-    }
+    case 'hostnames': return { ...s, hostnames: a.text, name: s.nameEdited ? s.name : suggestSiteName(splitHostnames(a.text)[0] ?? '') };
     case 'name': return { ...s, name: a.name, nameEdited: true };
     case 'exposed': return { ...s, exposed: a.exposure };
     case 'verify-start': return { ...s, verify: { running: true, steps: [] } };

@@ -2,9 +2,9 @@
 import type { IpcResult } from '../../../shared/ipc';
 import type { RoutesState } from '../../../shared/protocol';
 import { Checkbox } from '../../components/Checkbox';
-import { StatusBadge } from '../../components/StatusBadge';
 import { useAction } from '../../hooks/use-action';
 import { useRuntime } from '../../hooks/use-runtime';
+import { AdvertisedState } from '../dashboard/RouteTables';
 import { describeNetwork, type RouteRow } from './route-rows';
 
 /** Props of {@link RouteRowItem}. */
@@ -38,9 +38,7 @@ export function RouteRowItem({ row, masquerade, blocked }: RouteRowItemProps) {
       />
       {a && (
         <span className="route-state">
-          {a.state === 'active' && <StatusBadge tone="ok">Active</StatusBadge>}
-          {a.state === 'pending' && <StatusBadge tone="busy">Pending</StatusBadge>}
-          {a.state === 'error' && <StatusBadge tone="error">{`Error${a.error ? `: ${a.error}` : ''}`}</StatusBadge>}
+          <AdvertisedState route={a} />
           {a.masquerade ? ' · masquerade' : ''}
         </span>
       )}

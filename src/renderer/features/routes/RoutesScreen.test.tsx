@@ -70,4 +70,15 @@ describe('RoutesScreen', () => {
     fireEvent.click(await box('Accept routes from other nodes'));
     await waitFor(() => expect(fake.callsTo('patchPrefs')).toEqual([{ acceptRoutes: false }]));
   });
+
+  it('fetches each resource once on opening, and the routes once more after accept-routes changes', async () => {
+    const { fake } = renderWithApp(<RoutesScreen />);
+    const accept = await box('Accept routes from other nodes');
+    await new Promise((r) => setTimeout(r, 20));
+    expect([fake.callsTo('routes'), fake.callsTo('detectRoutes'), fake.callsTo('checkRoutes')].map((c) => c.length)).toEqual([1, 1, 1]);
+    fireEvent.click(accept);
+    await waitFor(() => expect(fake.callsTo('routes')).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fake.callsTo('routes')).toHaveLength(2);
+  });
 });

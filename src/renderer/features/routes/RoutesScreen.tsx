@@ -4,7 +4,7 @@
  * is disabled, with the reason, while one is an error); accepting routes from other nodes.
  */
 import type { IpcResult } from '../../../shared/ipc';
-import type { Prefs, RoutesCheck, RoutesState } from '../../../shared/protocol';
+import type { RoutesCheck, RoutesState } from '../../../shared/protocol';
 import { Banner } from '../../components/Banner';
 import { Card } from '../../components/Card';
 import { Checkbox } from '../../components/Checkbox';
@@ -13,6 +13,7 @@ import { useAction } from '../../hooks/use-action';
 import { useResource } from '../../hooks/use-resource';
 import { useRuntime } from '../../hooks/use-runtime';
 import { AcceptedRoutesTable } from '../dashboard/RouteTables';
+import { AcceptRoutesOption } from './AcceptRoutesOption';
 import { blockedReason, routeRows } from './route-rows';
 import { RouteRowItem } from './RouteRowItem';
 
@@ -54,22 +55,6 @@ function MasqueradeOption({ routes, masquerade }: { routes: RoutesState; masquer
   );
 }
 
-function AcceptOption({ routes }: { routes: RoutesState }) {
-  const { api } = useRuntime();
-  const refresh = useResource('routes').refresh;
-  const action = useAction(async (on: boolean): Promise<IpcResult<Prefs>> => {
-    const result = await api.service.patchPrefs({ acceptRoutes: on });
-    refresh();
-    return result;
-  });
-  return (
-    <>
-      <Checkbox label="Accept routes from other nodes" checked={routes.acceptRoutes} busy={action.busy} onChange={(on) => void action.run(on)} />
-      {action.error && <p className="field-error" role="alert">{action.error.message}</p>}
-    </>
-  );
-}
-
 /** The routes screen. */
 export function RoutesScreen() {
   const detect = useResource('detectRoutes');
@@ -98,7 +83,7 @@ export function RoutesScreen() {
         {r?.forwarding && <p className="hint">IP forwarding: IPv4 {r.forwarding.ipv4 ? 'on' : 'off'}, IPv6 {r.forwarding.ipv6 ? 'on' : 'off'}</p>}
       </Card>
       <Card title="Routes from other nodes">
-        {r && <AcceptOption routes={r} />}
+        {r && <AcceptRoutesOption checked={r.acceptRoutes} />}
         {r && <AcceptedRoutesTable routes={r.accepted} />}
       </Card>
     </div>

@@ -9,28 +9,13 @@ import type { Prefs } from '../../../shared/protocol';
 import { Banner } from '../../components/Banner';
 import { Button } from '../../components/Button';
 import { Card } from '../../components/Card';
-import { Checkbox } from '../../components/Checkbox';
 import { Field } from '../../components/Field';
 import { useAction } from '../../hooks/use-action';
 import { useResource } from '../../hooks/use-resource';
 import { useRuntime } from '../../hooks/use-runtime';
 import { useAppStore } from '../../store/use-app-store';
+import { AcceptRoutesOption } from '../routes/AcceptRoutesOption';
 import { checkDraft, draftPatch, errorsFromService, type NetworkDraft, type NetworkErrors } from './network-form';
-
-function AcceptRoutes({ prefs }: { prefs: Prefs }) {
-  const { api, store } = useRuntime();
-  const accept = useAction(async (on: boolean): Promise<IpcResult<Prefs>> => {
-    const result = await api.service.patchPrefs({ acceptRoutes: on });
-    if (result.ok) store.getState().setResource('getPrefs', result.value);
-    return result;
-  });
-  return (
-    <>
-      <Checkbox label="Accept routes from other nodes" checked={prefs.acceptRoutes} busy={accept.busy} onChange={(on) => void accept.run(on)} description="Install the LAN routes other nodes advertise." />
-      {accept.error && <p className="field-error" role="alert">{accept.error.message}</p>}
-    </>
-  );
-}
 
 /** The "Network" card. */
 export function NetworkSettings() {
@@ -70,7 +55,7 @@ export function NetworkSettings() {
         <Button variant="primary" disabled={!changed} busy={save.busy} busyLabel="Saving…" onClick={() => void submit()}>Save</Button>
         {draft && <Button variant="ghost" onClick={() => { setDraft(null); setErrors({}); }}>Undo changes</Button>}
       </div>
-      {prefs.data && <AcceptRoutes prefs={prefs.data} />}
+      {prefs.data && <AcceptRoutesOption checked={prefs.data.acceptRoutes} description="Install the LAN routes other nodes advertise." />}
     </Card>
   );
 }
